@@ -26,6 +26,7 @@ const (
 	ActionRefused     Action = "refused"      // the same proposal was declined before
 	ActionEdited      Action = "edited"       // a person pushed to the bot branch; the bot stands back
 	ActionConfigError Action = "config-error" // .github/pss-bot.yaml is invalid; issue opened or kept
+	ActionFailed      Action = "failed"       // the sweep of this repository failed; see Outcome.Err
 )
 
 // Outcome is the result of sweeping one repository.
@@ -37,4 +38,11 @@ type Outcome struct {
 	// Violations counts failing checks by PSA check ID: Found before the fix,
 	// Fixed by it, Remaining after it.
 	Found, Fixed, Remaining map[string]int
+	// Steps says, for people, what the sweep did to GitHub (or, in a dry
+	// run, would have done), in order: "open pull request ...".
+	Steps []string
+	// Reason explains a skip, a refusal or a configuration error.
+	Reason string
+	// Err is set when Action is ActionFailed.
+	Err error
 }

@@ -2,6 +2,30 @@
 // manifest file and returns the same bytes, changed only where the Pod Security
 // Standards require it, together with a report of every change and of every
 // check that still fails. It does no I/O and knows nothing of GitHub.
+//
+// The judge is the official policy, k8s.io/pod-security-admission: every pod
+// template is decoded into the API types as the API server would (including
+// its defaulting of a volume with no source to emptyDir) and evaluated with
+// policy.DefaultChecks() at the chosen level and version. Failures carry the
+// library's check IDs.
+//
+// Fix applies, for each failing check whose strategy is fix, that check's
+// fixer (one per check ID, in fix_<checkID>.go): the least change that makes
+// the check pass. Checks that would take away what a workload is for (host
+// namespaces, hostPath and other restricted volumes, host ports, sysctls,
+// Windows HostProcess, and privileged in a node agent, a DaemonSet with host
+// access) are not changed: they remain, with a proposed namespace exemption.
+// Fix then renders the file through patcher/yamledit, which keeps every
+// untouched byte, parses and evaluates the result again, and refuses to hand
+// out output that does not fail on exactly the reported remaining checks.
+//
+// What is not a workload is left alone: Helm templates and kustomization
+// files are skipped; a workload whose pod template is partial (no spec, no
+// containers, or a container without an image: a kustomize patch or overlay)
+// is reported with a Note and neither evaluated nor changed, because its base
+// is where the settings belong and is fixed on its own. Templates that use
+// YAML anchors or aliases are evaluated but not edited (an edit through an
+// alias would change every place the anchor is used).
 package patcher
 
 import "strconv"
@@ -42,6 +66,9 @@ type Options struct {
 	// ReadOnlyRootFilesystem opts in to setting readOnlyRootFilesystem: true
 	// (not required by any PSS level) with writable emptyDir mounts.
 	ReadOnlyRootFilesystem bool
+	// MaxFileSize is the largest file accepted, in bytes. Zero means
+	// DefaultMaxFileSize.
+	MaxFileSize int
 }
 
 // FileResult is what the engine found and did in one file.
@@ -62,8 +89,13 @@ type Workload struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
+	// Item is the index of the workload in the items of a List document.
+	Item *int `json:"item,omitempty"`
 	// Line is the line of the document's kind (1-based, in the original file).
 	Line int `json:"line"`
+	// Note, when set, says why the workload was not evaluated or not edited
+	// (a partial pod template such as a kustomize patch).
+	Note string `json:"note,omitempty"`
 	// Changes made by fix (empty for check).
 	Changes []Change `json:"changes"`
 	// Remaining lists, by PSA check ID, every check that still fails.
@@ -95,7 +127,10 @@ type Remaining struct {
 	Field string `json:"field,omitempty"`
 	Line  int    `json:"line,omitempty"`
 	// Fixable is true when pss-bot fix would fix this check (set by check).
-	Fixable  bool      `json:"fixable,omitempty"`
+	Fixable bool `json:"fixable,omitempty"`
+	// Strategy is what the engine does with this check for this workload:
+	// exempt and fix (when a fix was not possible) carry a Proposal.
+	Strategy Strategy  `json:"strategy,omitempty"`
 	Proposal *Proposal `json:"proposal,omitempty"`
 }
 
@@ -128,4 +163,9 @@ type Report struct {
 	Version string       `json:"version"`
 	Files   []FileResult `json:"files"`
 	Errors  []Error      `json:"errors"`
+}
+
+// NewReport returns an empty report for the engine's level and version.
+func (e *Engine) NewReport() *Report {
+	return &Report{Level: e.Level(), Version: e.Version(), Files: []FileResult{}, Errors: []Error{}}
 }

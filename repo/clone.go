@@ -65,16 +65,20 @@ func Clone(ctx context.Context, opts CloneOptions) (*Checkout, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("clone: %q is not a URL", scrub(opts.URL, opts.Token))
 	}
-	if u.User != nil {
-		// A credential in the URL would end up in go-git's errors.
-		u.User = nil
-	}
+	// A credential in the URL would end up in go-git's errors: drop it (the
+	// token goes as basic auth). where names the repository in errors.
+	u.User = nil
+	where := scrub(u.String(), opts.Token)
 	if opts.Branch == "" {
-		return nil, fmt.Errorf("clone %s: no branch given", u.Redacted())
+		return nil, fmt.Errorf("clone %s: no branch given", where)
 	}
 	dir, err := os.MkdirTemp(opts.TempDir, "pss-bot-clone-")
 	if err != nil {
-		return nil, fmt.Errorf("clone %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("clone %s: %w", where, err)
+	}
+	fail := func(err error) (*Checkout, error) {
+		os.RemoveAll(dir)
+		return nil, cloneError(where, opts.Branch, err, opts.Token)
 	}
 	co := &git.CloneOptions{
 		URL:           u.String(),
@@ -88,18 +92,15 @@ func Clone(ctx context.Context, opts CloneOptions) (*Checkout, error) {
 	}
 	r, err := git.PlainCloneContext(ctx, dir, false, co)
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, cloneError(u.Redacted(), opts.Branch, err, opts.Token)
+		return fail(err)
 	}
 	head, err := r.Head()
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, cloneError(u.Redacted(), opts.Branch, err, opts.Token)
+		return fail(err)
 	}
 	commit, err := r.CommitObject(head.Hash())
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, cloneError(u.Redacted(), opts.Branch, err, opts.Token)
+		return fail(err)
 	}
 	return &Checkout{Dir: dir, Head: head.Hash().String(), Tree: commit.TreeHash.String()}, nil
 }

@@ -1,7 +1,9 @@
 // Package repo gets a repository's manifests onto the local disk and finds them
 // there: cloning with go-git, and discovering the manifest files under a set of
 // paths with the safety rules every caller needs (size limit, binary files,
-// symlinks that leave the tree, include/exclude globs).
+// symlinks that leave the tree). Which files are wanted is the caller's
+// choice, a match function (config.Paths.Matches for the include/exclude
+// globs people write), so that globs mean one thing everywhere.
 package repo
 
 import (
@@ -28,15 +30,16 @@ const binarySniffLen = 8000
 // DiscoverOptions narrow what Discover returns. The zero value finds every
 // .yaml, .yml and .json file up to patcher.DefaultMaxFileSize.
 type DiscoverOptions struct {
-	// Include, when not empty, keeps only files whose path relative to their
-	// root matches at least one glob. Exclude drops files (and prunes
-	// folders) that match any glob. Globs use forward slashes and
-	// path.Match syntax per segment; "**" matches any number of segments,
-	// including none; a glob without a slash matches the base name at any
-	// depth (as in .gitignore). Globs are not applied to a root that is
-	// itself a file: naming a file is an explicit request.
-	Include []string
-	Exclude []string
+	// Match, when not nil, keeps only the files below a folder root whose
+	// path relative to the root (File.Rel, forward slashes) it accepts; the
+	// others are neither read nor reported. nil keeps every file. It is not
+	// applied to a root that is itself a file: naming a file is an explicit
+	// request.
+	Match func(rel string) bool
+	// SkipDir, when not nil, names the folders below a root (by their path
+	// relative to it) not to walk at all, because Match refuses every file
+	// in them (config.Paths.SkipsDir); nothing below them is reported.
+	SkipDir func(rel string) bool
 	// Extensions overrides DefaultExtensions (compared case-insensitively).
 	Extensions []string
 	// MaxFileSize is the largest file read, in bytes; larger files are
@@ -85,20 +88,15 @@ func (p Problem) String() string { return p.Path + ": " + p.Message }
 // a Problem; one to a file or folder inside the root is skipped silently when
 // its target is read at its own path, else with a Problem. Only a root itself
 // may be a symlink (the user named it). A file named by overlapping roots is
-// returned once.
-//
-// The error is for bad options (an invalid glob); everything that goes wrong
-// with a path is a Problem, and the walk goes on.
-func Discover(roots []string, opts DiscoverOptions) ([]File, []Problem, error) {
-	d, err := newDiscoverer(opts)
-	if err != nil {
-		return nil, nil, err
-	}
+// returned once. Everything that goes wrong with a path is a Problem, and the
+// walk goes on.
+func Discover(roots []string, opts DiscoverOptions) ([]File, []Problem) {
+	d := newDiscoverer(opts)
 	for _, root := range roots {
 		d.root(root)
 	}
 	files := d.result() // may add problems
-	return files, d.problems, nil
+	return files, d.problems
 }
 
 // link is a symlink met while walking that points at a file inside its root.
@@ -107,31 +105,32 @@ type link struct {
 }
 
 type discoverer struct {
-	include, exclude []glob
-	exts             []string
-	max              int64
+	match, skipDir func(rel string) bool
+	exts           []string
+	max            int64
 
 	files    []File
 	links    []link
 	problems []Problem
 }
 
-func newDiscoverer(opts DiscoverOptions) (*discoverer, error) {
-	d := &discoverer{max: opts.MaxFileSize, exts: opts.Extensions}
+func newDiscoverer(opts DiscoverOptions) *discoverer {
+	all := func(string) bool { return true }
+	none := func(string) bool { return false }
+	d := &discoverer{match: opts.Match, skipDir: opts.SkipDir, max: opts.MaxFileSize, exts: opts.Extensions}
+	if d.match == nil {
+		d.match = all
+	}
+	if d.skipDir == nil {
+		d.skipDir = none
+	}
 	if d.max <= 0 {
 		d.max = patcher.DefaultMaxFileSize
 	}
 	if len(d.exts) == 0 {
 		d.exts = DefaultExtensions
 	}
-	var err error
-	if d.include, err = compileGlobs(opts.Include); err != nil {
-		return nil, fmt.Errorf("include: %w", err)
-	}
-	if d.exclude, err = compileGlobs(opts.Exclude); err != nil {
-		return nil, fmt.Errorf("exclude: %w", err)
-	}
-	return d, nil
+	return d
 }
 
 func (d *discoverer) problem(p string, skipped bool, format string, args ...any) {
@@ -197,7 +196,7 @@ func (d *discoverer) root(root string) {
 		rel = filepath.ToSlash(rel)
 		switch {
 		case entry.IsDir():
-			if entry.Name() == ".git" || matchAny(d.exclude, rel) {
+			if entry.Name() == ".git" || d.skipDir(rel) {
 				return fs.SkipDir
 			}
 			return nil
@@ -240,7 +239,7 @@ func (d *discoverer) symlink(root, rootReal, rp, p, rel string) {
 	}
 	inside := within(rootReal, target)
 	if info.IsDir() {
-		if !inside && !matchAny(d.exclude, rel) {
+		if !inside && !d.skipDir(rel) {
 			d.problem(p, true, "symlink to a folder outside %s (-> %s); not followed", root, target)
 		}
 		// A folder inside the root is walked where it really is.
@@ -268,10 +267,7 @@ func (d *discoverer) wanted(rel string) bool {
 			break
 		}
 	}
-	if !ok || matchAny(d.exclude, rel) {
-		return false
-	}
-	return len(d.include) == 0 || matchAny(d.include, rel)
+	return ok && d.match(rel)
 }
 
 func (d *discoverer) read(f File) {
@@ -355,96 +351,4 @@ func describePathError(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// glob is a compiled include/exclude pattern: slash-separated segments, "**"
-// standing for any number of segments.
-type glob struct {
-	segs     []string
-	baseOnly bool
-}
-
-func compileGlobs(patterns []string) ([]glob, error) {
-	globs := make([]glob, 0, len(patterns))
-	for _, p := range patterns {
-		g, err := compileGlob(p)
-		if err != nil {
-			return nil, err
-		}
-		globs = append(globs, g)
-	}
-	return globs, nil
-}
-
-func compileGlob(pattern string) (glob, error) {
-	p := strings.TrimPrefix(filepath.ToSlash(pattern), "./")
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return glob{}, fmt.Errorf("empty glob %q", pattern)
-	}
-	g := glob{segs: strings.Split(p, "/"), baseOnly: !strings.Contains(p, "/")}
-	for _, s := range g.segs {
-		if s == "**" {
-			continue
-		}
-		if _, err := path.Match(s, ""); err != nil {
-			return glob{}, fmt.Errorf("glob %q: %w", pattern, err)
-		}
-	}
-	return g, nil
-}
-
-// MatchGlob reports whether the slash-separated relative path rel matches the
-// include/exclude glob pattern, with the rules of DiscoverOptions.
-func MatchGlob(pattern, rel string) (bool, error) {
-	g, err := compileGlob(pattern)
-	if err != nil {
-		return false, err
-	}
-	return g.match(rel), nil
-}
-
-func matchAny(globs []glob, rel string) bool {
-	for _, g := range globs {
-		if g.match(rel) {
-			return true
-		}
-	}
-	return false
-}
-
-func (g glob) match(rel string) bool {
-	if g.baseOnly && g.segs[0] != "**" {
-		ok, _ := path.Match(g.segs[0], path.Base(rel))
-		return ok
-	}
-	return matchSegs(g.segs, strings.Split(rel, "/"))
-}
-
-func matchSegs(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			// Collapse runs of "**", then try every split point.
-			for len(pat) > 0 && pat[0] == "**" {
-				pat = pat[1:]
-			}
-			if len(pat) == 0 {
-				return true
-			}
-			for i := 0; i <= len(name); i++ {
-				if matchSegs(pat, name[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], name[0]); !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
-	}
-	return len(name) == 0
 }

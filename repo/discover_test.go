@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pss-bot/pss-bot/config"
 )
 
 // writeTree creates files (path -> content) below dir.
@@ -64,10 +66,7 @@ func TestDiscoverFolder(t *testing.T) {
 		"sub/.git/HEAD.yaml":   "never read\n",
 		".github/workflow.yml": "on: push\n",
 	})
-	files, problems, err := Discover([]string{dir}, DiscoverOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, problems := Discover([]string{dir}, DiscoverOptions{})
 	if len(problems) != 0 {
 		t.Errorf("problems: %v", problems)
 	}
@@ -87,7 +86,7 @@ func TestDiscoverFolder(t *testing.T) {
 		}
 	}
 	// Deterministic: the same call gives the same order.
-	again, _, _ := Discover([]string{dir}, DiscoverOptions{})
+	again, _ := Discover([]string{dir}, DiscoverOptions{})
 	if !reflect.DeepEqual(rels(files), rels(again)) {
 		t.Errorf("order changed: %q then %q", rels(files), rels(again))
 	}
@@ -96,10 +95,11 @@ func TestDiscoverFolder(t *testing.T) {
 func TestDiscoverFileRootAnyExtension(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"manifest.txt": "kind: Pod\n", "x.yaml": "kind: Pod\n"})
-	files, problems, err := Discover([]string{filepath.Join(dir, "manifest.txt"), filepath.Join(dir, "x.yaml")},
-		DiscoverOptions{Exclude: []string{"**"}})
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("err %v problems %v", err, problems)
+	none := func(string) bool { return false }
+	files, problems := Discover([]string{filepath.Join(dir, "manifest.txt"), filepath.Join(dir, "x.yaml")},
+		DiscoverOptions{Match: none, SkipDir: none})
+	if len(problems) != 0 {
+		t.Fatalf("problems %v", problems)
 	}
 	if got := rels(files); !reflect.DeepEqual(got, []string{"manifest.txt", "x.yaml"}) {
 		t.Errorf("files = %q", got)
@@ -107,10 +107,7 @@ func TestDiscoverFileRootAnyExtension(t *testing.T) {
 }
 
 func TestDiscoverMissingRoot(t *testing.T) {
-	files, problems, err := Discover([]string{filepath.Join(t.TempDir(), "nope")}, DiscoverOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, problems := Discover([]string{filepath.Join(t.TempDir(), "nope")}, DiscoverOptions{})
 	if len(files) != 0 || len(problems) != 1 || problems[0].Skipped {
 		t.Fatalf("files %v problems %v", files, problems)
 	}
@@ -127,10 +124,7 @@ func TestDiscoverSizeLimitAndBinary(t *testing.T) {
 		"binary.yaml": "kind: Pod\n\x00\x01\x02",
 		"ok.yaml":     "kind: Pod\n",
 	})
-	files, problems, err := Discover([]string{dir}, DiscoverOptions{MaxFileSize: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, problems := Discover([]string{dir}, DiscoverOptions{MaxFileSize: 100})
 	if got := rels(files); !reflect.DeepEqual(got, []string{"exact.yaml", "ok.yaml"}) {
 		t.Errorf("files = %q", got)
 	}
@@ -159,7 +153,7 @@ func TestDiscoverDefaultSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	fh.Close()
-	files, problems, _ := Discover([]string{dir}, DiscoverOptions{})
+	files, problems := Discover([]string{dir}, DiscoverOptions{})
 	if len(files) != 0 || len(problems) != 1 || !strings.Contains(problems[0].Message, "over the 5242880-byte limit") {
 		t.Fatalf("files %v problems %v", rels(files), problems)
 	}
@@ -186,7 +180,7 @@ func TestDiscoverSymlinks(t *testing.T) {
 	var problems []Problem
 	go func() {
 		defer close(done)
-		files, problems, _ = Discover([]string{root}, DiscoverOptions{})
+		files, problems = Discover([]string{root}, DiscoverOptions{})
 	}()
 	select {
 	case <-done:
@@ -226,9 +220,9 @@ func TestDiscoverSymlinkedRoot(t *testing.T) {
 	writeTree(t, real, map[string]string{"a.yaml": "kind: Pod\n"})
 	link := filepath.Join(t.TempDir(), "manifests")
 	symlink(t, real, link)
-	files, problems, err := Discover([]string{link}, DiscoverOptions{})
-	if err != nil || len(problems) != 0 || len(files) != 1 {
-		t.Fatalf("files %v problems %v err %v", files, problems, err)
+	files, problems := Discover([]string{link}, DiscoverOptions{})
+	if len(problems) != 0 || len(files) != 1 {
+		t.Fatalf("files %v problems %v", files, problems)
 	}
 	if files[0].Path != filepath.Join(link, "a.yaml") {
 		t.Errorf("Path = %s", files[0].Path)
@@ -238,76 +232,76 @@ func TestDiscoverSymlinkedRoot(t *testing.T) {
 func TestDiscoverOverlappingRoots(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"a.yaml": "kind: Pod\n", "sub/b.yaml": "kind: Pod\n"})
-	files, _, _ := Discover([]string{filepath.Join(dir, "sub"), dir, filepath.Join(dir, "a.yaml")}, DiscoverOptions{})
+	files, _ := Discover([]string{filepath.Join(dir, "sub"), dir, filepath.Join(dir, "a.yaml")}, DiscoverOptions{})
 	if got := rels(files); !reflect.DeepEqual(got, []string{"b.yaml", "a.yaml"}) {
 		t.Errorf("files = %q", got)
 	}
 }
 
-func TestDiscoverGlobs(t *testing.T) {
+// TestDiscoverMatch checks that the walker asks Match about each candidate
+// by its path below the root, neither reads nor reports the files it
+// refuses, and does not enter the folders SkipDir names. What the globs mean
+// is config.Paths' business, tested there; here they are its real matcher.
+func TestDiscoverMatch(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"apps/web/deploy.yaml":       "",
-		"apps/web/values.json":       "",
-		"apps/api/deploy.yaml":       "",
-		"charts/x/templates/d.yaml":  "",
-		"vendor/lib/pod.yaml":        "",
-		"kustomization.yaml":         "",
-		"clusters/prod/apps/ns.yaml": "",
+		"apps/web/deploy.yaml":      "kind: Pod\n",
+		"apps/web/values.json":      "{}\n",
+		"apps/api/deploy.yaml":      "kind: Pod\n",
+		"apps/api/notes.txt":        "not a candidate\n",
+		"charts/x/templates/d.yaml": "kind: Pod\n",
+		"vendor/lib/pod.yaml":       "kind: Pod\n",
+		"vendor/lib/big.yaml":       strings.Repeat("a: b\n", 100),
+		"vendor/lib/bin.yaml":       "\x00",
+		"kustomization.yaml":        "resources: []\n",
 	})
-	tests := []struct {
-		name             string
-		include, exclude []string
-		want             []string
-	}{
-		{"all", nil, nil, []string{"apps/api/deploy.yaml", "apps/web/deploy.yaml", "apps/web/values.json", "charts/x/templates/d.yaml", "clusters/prod/apps/ns.yaml", "kustomization.yaml", "vendor/lib/pod.yaml"}},
-		{"include subtree", []string{"apps/**"}, nil, []string{"apps/api/deploy.yaml", "apps/web/deploy.yaml", "apps/web/values.json"}},
-		{"include any depth", []string{"**/apps/**/*.yaml"}, nil, []string{"apps/api/deploy.yaml", "apps/web/deploy.yaml", "clusters/prod/apps/ns.yaml"}},
-		{"base name glob", []string{"*.json"}, nil, []string{"apps/web/values.json"}},
-		{"exclude folders", nil, []string{"vendor/**", "charts"}, []string{"apps/api/deploy.yaml", "apps/web/deploy.yaml", "apps/web/values.json", "clusters/prod/apps/ns.yaml", "kustomization.yaml"}},
-		{"exclude wins", []string{"apps/**"}, []string{"**/web/**"}, []string{"apps/api/deploy.yaml"}},
-		{"single star stays in a segment", []string{"apps/*.yaml"}, nil, []string{}},
+	outside := t.TempDir()
+	symlink(t, outside, filepath.Join(dir, "vendor", "outdir"))
+	symlink(t, "missing.yaml", filepath.Join(dir, "charts", "broken.yaml"))
+	symlink(t, "missing.yaml", filepath.Join(dir, "apps", "broken.yaml"))
+
+	var asked, dirs []string
+	match := func(rel string) bool {
+		asked = append(asked, rel)
+		return strings.HasPrefix(rel, "apps/") && !strings.HasSuffix(rel, ".json")
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			files, problems, err := Discover([]string{dir}, DiscoverOptions{Include: tt.include, Exclude: tt.exclude})
-			if err != nil || len(problems) != 0 {
-				t.Fatalf("err %v problems %v", err, problems)
-			}
-			if got := rels(files); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("files = %q, want %q", got, tt.want)
-			}
-		})
+	skipDir := func(rel string) bool {
+		dirs = append(dirs, rel)
+		return rel == "vendor"
 	}
-	if _, _, err := Discover([]string{dir}, DiscoverOptions{Include: []string{"[abc"}}); err == nil {
-		t.Error("a bad glob must be an error")
+	files, problems := Discover([]string{dir}, DiscoverOptions{Match: match, SkipDir: skipDir, MaxFileSize: 300})
+	if got, want := rels(files), []string{"apps/api/deploy.yaml", "apps/web/deploy.yaml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("files = %q, want %q", got, want)
+	}
+	// Only the wanted broken link is reported; nothing under vendor/ (too
+	// big, binary, a link out of the tree) nor the refused charts/ link.
+	if len(problems) != 1 || !strings.HasSuffix(filepath.ToSlash(problems[0].Path), "apps/broken.yaml") {
+		t.Errorf("problems = %v, want only apps/broken.yaml", problems)
+	}
+	wantAsked := []string{"apps/api/deploy.yaml", "apps/broken.yaml", "apps/web/deploy.yaml", "apps/web/values.json",
+		"charts/broken.yaml", "charts/x/templates/d.yaml", "kustomization.yaml"}
+	if !reflect.DeepEqual(asked, wantAsked) {
+		t.Errorf("Match asked about %q, want %q (candidates only, outside skipped folders)", asked, wantAsked)
+	}
+	for _, d := range dirs {
+		if strings.HasPrefix(d, "vendor/") {
+			t.Errorf("SkipDir asked about %q: the walk entered vendor/", d)
+		}
 	}
 }
 
-func TestMatchGlob(t *testing.T) {
-	tests := []struct {
-		pattern, rel string
-		want         bool
-	}{
-		{"**", "a/b/c.yaml", true},
-		{"**/*.yaml", "c.yaml", true},
-		{"**/*.yaml", "a/b/c.yaml", true},
-		{"a/**/c.yaml", "a/c.yaml", true},
-		{"a/**/c.yaml", "a/x/y/c.yaml", true},
-		{"a/**/c.yaml", "b/a/c.yaml", false},
-		{"a/*/c.yaml", "a/x/y/c.yaml", false},
-		{"./a/*.yaml", "a/b.yaml", true},
-		{"/a/*.yaml", "a/b.yaml", true},
-		{"*.yaml", "deep/down/x.yaml", true},
-		{"x.yaml", "deep/x.yaml", true},
-		{"deep/x.yaml", "x.yaml", false},
-		{"a/**/**/b", "a/b", true},
-		{"a/b?.yaml", "a/bc.yaml", true},
+// TestDiscoverWithPaths runs the walker with the matcher people configure.
+func TestDiscoverWithPaths(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"a.yaml": "", "deploy/b.yaml": "", "deploy/legacy/c.yaml": "", "charts/x/d.yaml": "", "vendor/e.yaml": "",
+	})
+	p, err := config.NewPaths([]string{"*.yaml", "deploy/"}, []string{"deploy/legacy/", "vendor/**"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		got, err := MatchGlob(tt.pattern, tt.rel)
-		if err != nil || got != tt.want {
-			t.Errorf("MatchGlob(%q, %q) = %v, %v; want %v", tt.pattern, tt.rel, got, err, tt.want)
-		}
+	files, problems := Discover([]string{dir}, DiscoverOptions{Match: p.Matches, SkipDir: p.SkipsDir})
+	if got, want := rels(files), []string{"a.yaml", "deploy/b.yaml"}; len(problems) != 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("files = %q (problems %v), want %q", got, problems, want)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 
+	"github.com/pss-bot/pss-bot/config"
 	"github.com/pss-bot/pss-bot/patcher"
 	"github.com/pss-bot/pss-bot/repo"
 	"github.com/pss-bot/pss-bot/report"
@@ -59,11 +60,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 // localFlags are the parsed flags of fix and check.
 type localFlags struct {
-	dryRun  bool
-	output  string
-	opts    patcher.Options
+	dryRun bool
+	output string
+	opts   patcher.Options
+	// include and exclude are the globs as given; match is built from them.
 	include []string
 	exclude []string
+	match   config.Paths
 	paths   []string
 }
 
@@ -111,7 +114,7 @@ func parseLocalFlags(cmd localCommand, args []string, stdout, stderr io.Writer) 
 	kinds := fs.StringSlice("kind", nil, "extra workload kind and its pod template path, Kind=spec.path (repeatable), e.g. Rollout=spec.template")
 	fs.BoolVar(&fl.opts.ReadOnlyRootFilesystem, "read-only-root-filesystem", false,
 		"also set readOnlyRootFilesystem: true (opt-in hardening, not required by any level) with writable emptyDir mounts")
-	fs.StringSliceVar(&fl.include, "include", nil, "only files whose path below PATH matches one of these globs (** matches folders)")
+	fs.StringSliceVar(&fl.include, "include", nil, "only files whose path below PATH matches one of these globs (* stays in a folder, ** crosses folders, dir/ is all below dir)")
 	fs.StringSliceVar(&fl.exclude, "exclude", nil, "skip files and folders whose path below PATH matches one of these globs")
 	fs.Usage = func() {
 		u := fixUsage
@@ -177,11 +180,12 @@ func parseLocalFlags(cmd localCommand, args []string, stdout, stderr io.Writer) 
 		}
 		fl.opts.Kinds[kind] = path
 	}
-	for _, g := range append(append([]string{}, fl.include...), fl.exclude...) {
-		if _, err := repo.MatchGlob(g, "x"); err != nil {
-			return usageErr("%v", err)
-		}
+	// The globs of .github/pss-bot.yaml, with its messages.
+	match, err := config.NewPaths(fl.include, fl.exclude)
+	if err != nil {
+		return usageErr("--%v", err)
 	}
+	fl.match = match
 	fl.paths = fs.Args()
 	if len(fl.paths) == 0 {
 		return usageErr("no PATH given")
@@ -194,11 +198,7 @@ func runLocal(cmd localCommand, args []string, stdout, stderr io.Writer) int {
 	if fl == nil {
 		return code
 	}
-	files, problems, err := repo.Discover(fl.paths, repo.DiscoverOptions{Include: fl.include, Exclude: fl.exclude})
-	if err != nil {
-		fmt.Fprintf(stderr, "pss-bot %s: %v\n", cmd.name, err)
-		return exitError
-	}
+	files, problems := repo.Discover(fl.paths, repo.DiscoverOptions{Match: fl.match.Matches, SkipDir: fl.match.SkipsDir})
 
 	rep := &patcher.Report{Level: fl.opts.Level, Version: resolveVersion(fl.opts.Version)}
 	var diffs strings.Builder

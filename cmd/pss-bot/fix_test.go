@@ -800,3 +800,46 @@ func TestResolveVersion(t *testing.T) {
 		t.Errorf("resolveVersion(latest) = %q, want %s", resolveVersion("latest"), want)
 	}
 }
+
+// TestCheckIncludeExclude checks that --include and --exclude are the globs
+// of .github/pss-bot.yaml (config.Paths): "*.yaml" is only PATH's own files,
+// "**" crosses folders, "dir/" is everything under dir, and an excluded file
+// is not even read (a broken one is not an error).
+func TestCheckIncludeExclude(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"root.yaml":              cleanPod,
+		"deploy/app.yaml":        cleanPod,
+		"deploy/legacy/old.yaml": cleanPod,
+		"vendor/broken.yaml":     brokenYAML,
+	})
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--include", "*.yaml", "--exclude", "vendor/"}, []string{"root.yaml"}},
+		{[]string{"--include", "**/*.yaml", "--exclude", "vendor/**,deploy/legacy/"}, []string{"deploy/app.yaml", "root.yaml"}},
+		{[]string{"--include", "deploy/", "--exclude", "**/legacy/**"}, []string{"deploy/app.yaml"}},
+		{[]string{"--include", "./deploy/**/*.yaml"}, []string{"deploy/app.yaml", "deploy/legacy/old.yaml"}},
+	}
+	for _, tt := range tests {
+		args := append([]string{"check", "-o", "json"}, tt.args...)
+		code, out, errOut := runCLI(t, append(args, dir)...)
+		var rep struct {
+			Files []struct {
+				Path string `json:"path"`
+			} `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%q: %v\n%s", tt.args, err, out)
+		}
+		got := []string{}
+		for _, f := range rep.Files {
+			rel, _ := filepath.Rel(dir, f.Path)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		if code != exitOK || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%q: exit %d, files %q, want 0 and %q\nstderr: %s", tt.args, code, got, tt.want, errOut)
+		}
+	}
+}

@@ -2,54 +2,15 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pss-bot/pss-bot/bot/metrics"
+	"github.com/pss-bot/pss-bot/bot/queue/queuetest"
 )
-
-// freshDatabase creates an empty database on the server of
-// PSS_BOT_TEST_DATABASE_URL for one test and drops it afterwards.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PSS_BOT_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("PSS_BOT_TEST_DATABASE_URL is unset: skipping the PostgreSQL tests (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PSS_BOT_TEST_DATABASE_URL: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "pssbot_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close(context.Background())
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 func openPostgres(t *testing.T, dbURL, id string, s Sweeper, mod func(*Options)) *Queue {
 	t.Helper()
@@ -97,7 +58,7 @@ func (w workerSweeper) Installations(ctx context.Context) ([]int64, error) {
 }
 
 func TestPostgresReplicasShareTheWork(t *testing.T) {
-	dbURL := freshDatabase(t)
+	dbURL := queuetest.FreshPostgres(t)
 	f := newFakeSweeper()
 	var repos []Repo
 	for i := 0; i < 40; i++ {

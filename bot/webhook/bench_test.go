@@ -3,24 +3,19 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pss-bot/pss-bot/bot/queue"
+	"github.com/pss-bot/pss-bot/bot/queue/queuetest"
 	"github.com/pss-bot/pss-bot/bot/webhook"
 )
 
@@ -44,7 +39,7 @@ func BenchmarkWebhookWhileBusy(b *testing.B) {
 			benchHandler(b, q)
 		})
 		b.Run("postgres-workers-"+state, func(b *testing.B) {
-			q := busyQueue(b, queue.Options{DatabaseURL: benchDatabase(b)}, busy)
+			q := busyQueue(b, queue.Options{DatabaseURL: queuetest.FreshPostgres(b)}, busy)
 			benchHandler(b, q)
 		})
 	}
@@ -177,35 +172,4 @@ func busyQueue(b *testing.B, opts queue.Options, busy bool) *queue.Queue {
 	})
 	time.Sleep(200 * time.Millisecond) // the workers pick up their first jobs
 	return q
-}
-
-// benchDatabase creates a fresh database on PSS_BOT_TEST_DATABASE_URL's
-// server, dropped at the end.
-func benchDatabase(b *testing.B) string {
-	b.Helper()
-	base := os.Getenv("PSS_BOT_TEST_DATABASE_URL")
-	if base == "" {
-		b.Skip("PSS_BOT_TEST_DATABASE_URL is unset: skipping the PostgreSQL variant")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	name := "pssbot_bench_" + hex.EncodeToString(r[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

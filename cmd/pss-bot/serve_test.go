@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/pss-bot/pss-bot/bot"
 	"github.com/pss-bot/pss-bot/bot/fakegithub"
 	"github.com/pss-bot/pss-bot/bot/queue"
+	"github.com/pss-bot/pss-bot/bot/queue/queuetest"
 	"github.com/pss-bot/pss-bot/bot/webhook"
 )
 
@@ -672,42 +669,8 @@ func TestDeployManifestsPassRestricted(t *testing.T) {
 	}
 }
 
-// freshDatabase creates an empty database on the server of
-// PSS_BOT_TEST_DATABASE_URL and drops it when the test ends.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PSS_BOT_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("PSS_BOT_TEST_DATABASE_URL is unset: skipping the PostgreSQL replicas test (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PSS_BOT_TEST_DATABASE_URL: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "pssbot_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close(context.Background())
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 func TestServeReplicasOnPostgresOpenEachPROnce(t *testing.T) {
-	dbURL := freshDatabase(t)
+	dbURL := queuetest.FreshPostgres(t)
 	gh := newFakeGitHub(t)
 	var repos []*fakegithub.Repo
 	for i := 0; i < 6; i++ {

@@ -45,6 +45,63 @@ func toPod(tmpl *yaml.Node, prefix string) (*podTemplate, error) {
 	if err := tmpl.Decode(&v); err != nil {
 		return nil, &fieldError{Field: prefix, Line: tmpl.Line, Msg: err.Error()}
 	}
+	return valueToPod(v, tmpl, prefix)
+}
+
+// toPodFrom is toPod for a template at prefix in a document already decoded
+// (doc, the whole document as checkDecodes returned it): the template's value
+// is taken from doc rather than decoded again. Without doc, or when prefix
+// does not lead to a mapping in it, it decodes tmpl.
+func toPodFrom(doc any, tmpl *yaml.Node, prefix string) (*podTemplate, error) {
+	if v, ok := valueAt(doc, prefix); ok {
+		return valueToPod(v, tmpl, prefix)
+	}
+	return toPod(tmpl, prefix)
+}
+
+// valueAt follows a field path of keys and [index] selectors (a target's
+// prefix, such as items[2].spec.template) through a decoded document, and
+// returns the mapping it leads to.
+func valueAt(v any, path string) (any, bool) {
+	if v == nil {
+		return nil, false
+	}
+	for path != "" {
+		if strings.HasPrefix(path, "[") {
+			end := strings.IndexByte(path, ']')
+			seq, ok := v.([]any)
+			if end < 0 || !ok {
+				return nil, false
+			}
+			i, err := strconv.Atoi(path[1:end])
+			if err != nil || i < 0 || i >= len(seq) {
+				return nil, false
+			}
+			v, path = seq[i], strings.TrimPrefix(path[end+1:], ".")
+			continue
+		}
+		key, rest := path, ""
+		if j := strings.IndexAny(path, ".["); j >= 0 {
+			key, rest = path[:j], strings.TrimPrefix(path[j:], ".")
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[key]; !ok {
+			return nil, false
+		}
+		path = rest
+	}
+	switch v.(type) {
+	case map[string]any, map[any]any:
+		return v, true
+	}
+	return nil, false
+}
+
+// valueToPod converts a decoded template (see toPod).
+func valueToPod(v any, tmpl *yaml.Node, prefix string) (*podTemplate, error) {
 	v, err := jsonable(v)
 	if err != nil {
 		return nil, &fieldError{Field: prefix, Line: tmpl.Line, Msg: err.Error()}
@@ -62,12 +119,41 @@ func toPod(tmpl *yaml.Node, prefix string) (*podTemplate, error) {
 }
 
 // defaultPod applies the defaulting the API server does before admission that
-// changes what the checks see: a volume with no source is an emptyDir.
+// changes what the checks see:
+//   - a volume with no source is an emptyDir (SetDefaults_Volume);
+//   - in a pod on the host network, every port of every container and init
+//     container without a hostPort gets hostPort = containerPort
+//     (SetDefaults_Pod → defaultHostNetworkPorts in k8s.io/kubernetes
+//     pkg/apis/core/v1/defaults.go). Since v1.28 the API server no longer does
+//     this to the pod templates of Deployments and the like (feature gate
+//     DefaultHostNetworkHostPortsInPodTemplates, off by default), but it still
+//     does it to every Pod their controllers create, and those Pods are what
+//     Pod Security enforces. So an ingress controller on hostNetwork with
+//     containerPort 80 fails hostPorts as well as hostNamespaces, and the
+//     report says so rather than promising a namespace level that would still
+//     reject its pods. Ephemeral containers may not declare ports and are not
+//     defaulted.
 func defaultPod(spec *corev1.PodSpec) {
 	for i := range spec.Volumes {
 		vs := &spec.Volumes[i].VolumeSource
 		if (*vs == corev1.VolumeSource{}) {
 			vs.EmptyDir = &corev1.EmptyDirVolumeSource{}
+		}
+	}
+	if spec.HostNetwork {
+		defaultHostNetworkPorts(spec.Containers)
+		defaultHostNetworkPorts(spec.InitContainers)
+	}
+}
+
+// defaultHostNetworkPorts sets hostPort to containerPort where it is unset,
+// as the API server does for pods on the host network.
+func defaultHostNetworkPorts(cs []corev1.Container) {
+	for i := range cs {
+		for j := range cs[i].Ports {
+			if p := &cs[i].Ports[j]; p.HostPort == 0 {
+				p.HostPort = p.ContainerPort
+			}
 		}
 	}
 }
@@ -187,15 +273,15 @@ var yamlErrorLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // checkDecodes decodes a whole document as the API client would, to refuse
 // what it would refuse: duplicate keys (which value would win is anyone's
-// guess) and excessive aliasing.
-func checkDecodes(root *yaml.Node) error {
+// guess) and excessive aliasing. It returns the decoded document.
+func checkDecodes(root *yaml.Node) (any, error) {
 	if root == nil {
-		return nil
+		return nil, nil
 	}
 	var v any
 	err := root.Decode(&v)
 	if err == nil {
-		return nil
+		return v, nil
 	}
 	msg := err.Error()
 	var te *yaml.TypeError
@@ -208,7 +294,7 @@ func checkDecodes(root *yaml.Node) error {
 		if strings.Contains(msg, "already defined") {
 			msg = "duplicate key: " + msg
 		}
-		return &fieldError{Line: line, Msg: msg}
+		return nil, &fieldError{Line: line, Msg: msg}
 	}
-	return &fieldError{Line: root.Line, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	return nil, &fieldError{Line: root.Line, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }

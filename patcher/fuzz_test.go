@@ -21,6 +21,7 @@ func FuzzFix(f *testing.F) {
 	}
 	f.Add([]byte(pod("containers:\n- name: a\n  image: a\n  securityContext: {privileged: true, runAsUser: 0}\n")))
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: a\n    ports: [{containerPort: 80}]\n    securityContext:\n      capabilities: {add: [ALL], drop: null}\n"))
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      initContainers: [{name: i, image: i, ports: [{containerPort: 9000, hostPort: 0}]}]\n      containers:\n      - name: c\n        image: c\n        ports:\n        - containerPort: 80\n"))
 	f.Add([]byte("kind: List\nitems:\n- kind: Pod\n  spec: {containers: [{name: x, image: y}], volumes: [{name: v}]}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 64<<10 {

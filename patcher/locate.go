@@ -10,8 +10,9 @@ import (
 // locate names the field that makes check fail in a target, for reports and
 // SARIF. For a check with a fixer, it is the first field the fixer would
 // change (run on a copy of the template); otherwise the field the check reads.
-// It falls back to the pod spec.
-func locate(t *target, check string, j *judge, runAsUser int64) string {
+// It falls back to the pod spec. pod, when not nil, is the template as last
+// decoded (it saves decoding it again).
+func locate(t *target, check string, j *judge, runAsUser int64, pod *podTemplate) string {
 	if t.tmpl == nil {
 		return t.prefix
 	}
@@ -37,18 +38,25 @@ func locate(t *target, check string, j *judge, runAsUser int64) string {
 			}
 		}
 	case "hostPathVolumes", "restrictedVolumes":
-		if f := locateVolume(t, spec, check, j); f != "" {
+		if f := locateVolume(t, spec, check, j, pod); f != "" {
 			return f
 		}
 	case "hostPorts":
+		// A port without a hostPort fails too on the host network, where the
+		// API server defaults hostPort to containerPort (see defaultPod): it
+		// is located at its containerPort.
+		hostNet, _ := boolValue(spec, "hostNetwork")
 		for _, ct := range c.containers() {
 			_, ports := mapGet(ct.node, "ports")
 			if ports == nil || ports.Kind != yaml.SequenceNode {
 				continue
 			}
 			for i, p := range ports.Content {
-				if v, ok := value(get(p, "hostPort")).(int64); ok && v != 0 {
+				if v, _ := value(get(p, "hostPort")).(int64); v != 0 {
 					return fmt.Sprintf("%s.ports[%d].hostPort", ct.field, i)
+				}
+				if v, _ := value(get(p, "containerPort")).(int64); v != 0 && hostNet {
+					return fmt.Sprintf("%s.ports[%d].containerPort", ct.field, i)
 				}
 			}
 		}
@@ -87,10 +95,12 @@ func locate(t *target, check string, j *judge, runAsUser int64) string {
 
 // locateVolume finds the first volume the check refuses, asking the check
 // about each volume on its own.
-func locateVolume(t *target, spec *yaml.Node, check string, j *judge) string {
-	pod, err := toPod(t.tmpl, t.prefix)
-	if err != nil {
-		return ""
+func locateVolume(t *target, spec *yaml.Node, check string, j *judge, pod *podTemplate) string {
+	if pod == nil {
+		var err error
+		if pod, err = toPod(t.tmpl, t.prefix); err != nil {
+			return ""
+		}
 	}
 	_, vols := mapGet(spec, "volumes")
 	if vols == nil || vols.Kind != yaml.SequenceNode || len(vols.Content) != len(pod.Spec.Volumes) {

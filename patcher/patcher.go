@@ -107,6 +107,10 @@ type parsed struct {
 	roots   []*yaml.Node
 	targets []*target
 	skipped string
+	// values holds, by document, the document as checkDecodes decoded it
+	// (nil when not decoded): the first evaluation of each target starts
+	// from it instead of decoding the template again.
+	values []any
 }
 
 // load screens, parses and discovers. A skipped file has skipped set and no
@@ -128,8 +132,14 @@ func (e *Engine) load(path string, src []byte) (*parsed, error) {
 		}
 		return nil, &Error{Path: path, Message: "invalid YAML: " + err.Error()}
 	}
-	p := &parsed{file: f}
-	for _, d := range f.Docs() {
+	return e.discoverAll(path, &parsed{file: f}, f.Docs(), true)
+}
+
+// discoverAll finds the workloads of the documents of a file, into p. It
+// skips kustomization files and kustomize JSON patches. With decodes set,
+// every document must also decode as the API client would (checkDecodes).
+func (e *Engine) discoverAll(path string, p *parsed, docs []*yaml.RNode, decodes bool) (*parsed, error) {
+	for _, d := range docs {
 		p.roots = append(p.roots, docRoot(d))
 	}
 	if isKustomization(path, p.roots) {
@@ -147,9 +157,14 @@ func (e *Engine) load(path string, src []byte) (*parsed, error) {
 	if patches > 0 && patches == nonEmpty {
 		return &parsed{skipped: "kustomize JSON patch: holds no workload"}, nil
 	}
+	p.values = make([]any, len(p.roots))
 	for i, r := range p.roots {
-		if err := checkDecodes(r); err != nil {
-			return nil, toError(path, err)
+		if decodes {
+			v, err := checkDecodes(r)
+			if err != nil {
+				return nil, toError(path, err)
+			}
+			p.values[i] = v
 		}
 		ts, err := discover(i, r, e.kinds)
 		if err != nil {
@@ -200,6 +215,7 @@ type state struct {
 	noEdit    string // why the template is not edited, if it is not
 	notes     map[string][]string
 	fixable   map[string]bool // for Check: the checks Fix would make pass
+	pod       *podTemplate    // the decoded template as last evaluated
 }
 
 // evaluate converts and judges every target.
@@ -219,10 +235,11 @@ func (e *Engine) evaluate(path string, p *parsed) ([]*state, error) {
 			s.w.Note = t.partial
 			continue
 		}
-		pod, err := toPod(t.tmpl, t.prefix)
+		pod, err := toPodFrom(p.values[t.doc], t.tmpl, t.prefix)
 		if err != nil {
 			return nil, toError(path, err)
 		}
+		s.pod = pod
 		s.nodeAgent = isNodeAgent(t.kind, pod)
 		s.fails, err = e.j.evaluate(&pod.Metadata, &pod.Spec)
 		if err != nil {
@@ -290,7 +307,7 @@ func (e *Engine) proposalLevel(s *state, fails []failure) string {
 			return "privileged"
 		}
 	}
-	if pod, err := toPod(s.t.tmpl, s.t.prefix); err == nil {
+	if pod := s.pod; pod != nil {
 		if bf, err := e.baseline.evaluate(&pod.Metadata, &pod.Spec); err == nil && len(bf) == 0 {
 			return "baseline"
 		}
@@ -366,15 +383,18 @@ func (e *Engine) Fix(path string, src []byte) (*FileResult, error) {
 			if fails, err = e.j.evaluate(&pod.Metadata, &pod.Spec); err != nil {
 				return nil, toError(path, err)
 			}
+			s.pod = pod
 		}
 		s.w.Remaining = e.remaining(s, fails, false)
 	}
 	if changed {
-		out, err := p.file.Render()
+		// Render checks that out parses back to the fixed trees, and hands
+		// out that parse: verify evaluates it without parsing out again.
+		out, outDocs, err := p.file.RenderParsed()
 		if err != nil {
 			return nil, &Error{Path: path, Message: "rendering the fixed file: " + err.Error()}
 		}
-		if err := e.verify(path, out, p, states); err != nil {
+		if err := e.verify(path, out, outDocs, p, states); err != nil {
 			return nil, err
 		}
 		res.Output = out
@@ -393,20 +413,29 @@ func (e *Engine) Fix(path string, src []byte) (*FileResult, error) {
 // placeRemaining fills in the field and line of each remaining check.
 func (e *Engine) placeRemaining(s *state, root *yaml.Node) {
 	for j := range s.w.Remaining {
-		s.w.Remaining[j].Field = locate(s.t, s.w.Remaining[j].Check, e.j, e.runAsUser)
+		s.w.Remaining[j].Field = locate(s.t, s.w.Remaining[j].Check, e.j, e.runAsUser, s.pod)
 		s.w.Remaining[j].Line = lineOf(root, s.w.Remaining[j].Field)
 	}
 }
 
-// verify parses the rendered output and evaluates it again: it must hold the
-// same documents and workloads, and each workload must fail on exactly its
-// Remaining checks. It then fills in the output lines of changes and
-// remaining checks.
-func (e *Engine) verify(path string, out []byte, before *parsed, states []*state) error {
+// verify evaluates the rendered output again, from docs, its documents as
+// Render parsed them: it must hold the same documents and workloads, and each
+// workload must fail on exactly its Remaining checks. It then fills in the
+// output lines of changes and remaining checks.
+func (e *Engine) verify(path string, out []byte, docs []*yaml.RNode, before *parsed, states []*state) error {
 	fail := func(format string, args ...any) error {
 		return &Error{Path: path, Message: "internal: the fixed file does not check out, not written: " + fmt.Sprintf(format, args...)}
 	}
-	p, err := e.load(path, out)
+	if reason, err := e.screen(path, out); err != nil {
+		return fail("%v", err)
+	} else if reason != "" {
+		return fail("output is skipped: %s", reason)
+	}
+	// The documents are not decoded whole again: Render has checked that
+	// they are the fixed trees, which are the input's (decoded whole by
+	// load) plus the fixers' keys, and every workload's template is decoded
+	// below to be evaluated, which refuses what checkDecodes refuses.
+	p, err := e.discoverAll(path, &parsed{}, docs, false)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -444,7 +473,7 @@ func (e *Engine) verify(path string, out []byte, before *parsed, states []*state
 			s.w.Changes[j].Line = lineOf(root, s.w.Changes[j].Field)
 		}
 		for j := range s.w.Remaining {
-			s.w.Remaining[j].Field = locate(t, s.w.Remaining[j].Check, e.j, e.runAsUser)
+			s.w.Remaining[j].Field = locate(t, s.w.Remaining[j].Check, e.j, e.runAsUser, pod)
 			s.w.Remaining[j].Line = lineOf(root, s.w.Remaining[j].Field)
 		}
 	}
@@ -491,7 +520,7 @@ func (e *Engine) Check(path string, src []byte) (*FileResult, error) {
 		s.w.Remaining = e.remaining(s, s.fails, true)
 		root := p.roots[s.t.doc]
 		for j := range s.w.Remaining {
-			s.w.Remaining[j].Field = locate(s.t, s.w.Remaining[j].Check, e.j, e.runAsUser)
+			s.w.Remaining[j].Field = locate(s.t, s.w.Remaining[j].Check, e.j, e.runAsUser, s.pod)
 			s.w.Remaining[j].Line = lineOf(root, s.w.Remaining[j].Field)
 		}
 		res.Workloads = append(res.Workloads, s.w)

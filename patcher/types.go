@@ -5,7 +5,8 @@
 //
 // The judge is the official policy, k8s.io/pod-security-admission: every pod
 // template is decoded into the API types as the API server would (including
-// its defaulting of a volume with no source to emptyDir) and evaluated with
+// its defaulting of a volume with no source to emptyDir and, on the host
+// network, of hostPort to containerPort in the pods it creates) and evaluated with
 // policy.DefaultChecks() at the chosen level and version. Failures carry the
 // library's check IDs.
 //

@@ -43,6 +43,16 @@ func resolvePlain(v string) string {
 	if c := v[0]; !(c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9')) {
 		return tagStr
 	}
+	// A decimal integer without a leading zero (ports, UIDs, counts) is an
+	// !!int; 18 digits always fit in an int64.
+	if len(v) <= 18 && (v[0] != '0' || len(v) == 1) && allDigits(v) {
+		return tagInt
+	}
+	return resolveParsed(v)
+}
+
+// resolveParsed is resolvePlain asking the YAML parser.
+func resolveParsed(v string) string {
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(v), &n); err != nil || len(n.Content) != 1 {
 		return tagStr
@@ -52,6 +62,15 @@ func resolvePlain(v string) string {
 		return tagStr
 	}
 	return shortTag(c.Tag)
+}
+
+func allDigits(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // effTag is the tag a scalar node of the caller's tree stands for (see the
@@ -94,52 +113,75 @@ func isCoreTag(t string) bool {
 // sameTree compares a tree parsed from rendered output (got) with the
 // caller's tree (want): same kinds, keys in the same order, same scalar
 // values and types, same anchors and aliases. Comments and styles are not
-// compared.
+// compared. The error names the first difference by its path under path.
 func sameTree(got, want *yaml.Node, path string) error {
+	d := diffTree(got, want)
+	if d == nil {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(path)
+	for i := len(d.rev) - 1; i >= 0; i-- {
+		b.WriteString(d.rev[i])
+	}
+	return fmt.Errorf("%s: %s", b.String(), d.msg)
+}
+
+// treeDiff is a difference found by diffTree: the message and the path to
+// it, built only once a difference is found (leaf first).
+type treeDiff struct {
+	msg string
+	rev []string
+}
+
+func diffTree(got, want *yaml.Node) *treeDiff {
 	if got == nil || want == nil {
 		if got == want {
 			return nil
 		}
-		return fmt.Errorf("%s: missing node", path)
+		return &treeDiff{msg: "missing node"}
 	}
 	if want.Kind == yaml.DocumentNode && len(want.Content) == 1 {
 		want = want.Content[0]
 	}
 	if got.Kind != want.Kind {
-		return fmt.Errorf("%s: got a %s, want a %s", path, kindName(got.Kind), kindName(want.Kind))
+		return &treeDiff{msg: fmt.Sprintf("got a %s, want a %s", kindName(got.Kind), kindName(want.Kind))}
 	}
 	if got.Anchor != want.Anchor {
-		return fmt.Errorf("%s: anchor %q, want %q", path, got.Anchor, want.Anchor)
+		return &treeDiff{msg: fmt.Sprintf("anchor %q, want %q", got.Anchor, want.Anchor)}
 	}
 	switch got.Kind {
 	case yaml.AliasNode:
 		if got.Value != want.Value {
-			return fmt.Errorf("%s: alias *%s, want *%s", path, got.Value, want.Value)
+			return &treeDiff{msg: fmt.Sprintf("alias *%s, want *%s", got.Value, want.Value)}
 		}
 	case yaml.ScalarNode:
 		gt, wt := shortTag(got.Tag), effTag(want)
 		if gt != wt {
-			return fmt.Errorf("%s: %s %q, want %s %q", path, gt, got.Value, wt, want.Value)
+			return &treeDiff{msg: fmt.Sprintf("%s %q, want %s %q", gt, got.Value, wt, want.Value)}
 		}
 		if gt != tagNull && got.Value != want.Value {
-			return fmt.Errorf("%s: %q, want %q", path, got.Value, want.Value)
+			return &treeDiff{msg: fmt.Sprintf("%q, want %q", got.Value, want.Value)}
 		}
 	case yaml.MappingNode, yaml.SequenceNode:
 		if len(got.Content) != len(want.Content) {
-			return fmt.Errorf("%s: %d children, want %d", path, len(got.Content), len(want.Content))
+			return &treeDiff{msg: fmt.Sprintf("%d children, want %d", len(got.Content), len(want.Content))}
 		}
 		for i := range got.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
+			d := diffTree(got.Content[i], want.Content[i])
+			if d == nil {
+				continue
+			}
+			seg := fmt.Sprintf("[%d]", i)
 			if got.Kind == yaml.MappingNode {
 				if i%2 == 0 {
-					p = fmt.Sprintf("%s.key(%s)", path, got.Content[i].Value)
+					seg = fmt.Sprintf(".key(%s)", got.Content[i].Value)
 				} else {
-					p = fmt.Sprintf("%s.%s", path, got.Content[i-1].Value)
+					seg = "." + got.Content[i-1].Value
 				}
 			}
-			if err := sameTree(got.Content[i], want.Content[i], p); err != nil {
-				return err
-			}
+			d.rev = append(d.rev, seg)
+			return d
 		}
 	}
 	return nil
@@ -148,7 +190,7 @@ func sameTree(got, want *yaml.Node, path string) error {
 // equalValue reports whether two nodes hold the same data (used to
 // recognise a sequence item the caller rebuilt with the same content).
 func equalValue(a, b *yaml.Node) bool {
-	return sameTree(a, b, "") == nil
+	return diffTree(a, b) == nil
 }
 
 func kindName(k yaml.Kind) string {

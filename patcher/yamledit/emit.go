@@ -412,8 +412,40 @@ func (r *renderer) scalarText(m *yaml.Node, t string, inFlow, isJSON bool, p *ya
 	return doubleQuote(v), nil
 }
 
+// simplePlain reports whether v is made only of characters that cannot
+// start or end a plain scalar early, in a block or a flow context: an ASCII
+// letter or digit, then letters, digits and "_./-". Written plain, such a
+// text is always read back as one plain scalar with exactly v as its value,
+// so only its tag (resolvePlain) is left to decide, without running the YAML
+// parser. Anything else (spaces, ":", "#", indicators, non-ASCII) takes the
+// slow path, which asks the parser, and so does a long text: YAML limits an
+// implicit key to 1024 characters.
+func simplePlain(v string) bool {
+	if v == "" || len(v) > 256 || !isAlnum(v[0]) {
+		return false
+	}
+	for i := 1; i < len(v); i++ {
+		if c := v[i]; !isAlnum(c) && c != '_' && c != '.' && c != '/' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
 // plainOK reports whether v written plain reads back as v with tag t.
 func plainOK(v, t string, inFlow bool) bool {
+	if simplePlain(v) {
+		return resolvePlain(v) == t
+	}
+	return plainParsed(v, t, inFlow)
+}
+
+// plainParsed is plainOK asking the YAML parser.
+func plainParsed(v, t string, inFlow bool) bool {
 	if v == "" || strings.TrimSpace(v) != v || strings.ContainsAny(v, "\n\r\t") || hasControl(v) {
 		return false
 	}
@@ -439,6 +471,14 @@ func plainOK(v, t string, inFlow bool) bool {
 }
 
 func plainKeyOK(v string) bool {
+	if simplePlain(v) {
+		return resolvePlain(v) == tagStr
+	}
+	return plainKeyParsed(v)
+}
+
+// plainKeyParsed is plainKeyOK asking the YAML parser.
+func plainKeyParsed(v string) bool {
 	if v == "" || strings.TrimSpace(v) != v || strings.ContainsAny(v, "\n\r\t{}[],#") || hasControl(v) {
 		return false
 	}

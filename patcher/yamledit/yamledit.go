@@ -101,8 +101,8 @@ func Parse(src []byte) (*File, error) {
 	f.raw = padded
 	f.txt = newText(scanCopy(padded))
 	for _, doc := range docs {
-		d := &document{pristine: doc, origin: map[*yaml.Node]*yaml.Node{}}
-		d.root = copyTree(doc.Content[0], map[*yaml.Node]*yaml.Node{}, d.origin)
+		d := &document{pristine: doc}
+		d.root, d.origin = copyTree(doc.Content[0])
 		f.docs = append(f.docs, d)
 		f.nodes = append(f.nodes, yaml.NewRNode(d.root))
 	}
@@ -152,50 +152,74 @@ func (f *File) Docs() []*yaml.RNode { return f.nodes }
 // original bytes themselves. It returns an error rather than bytes that would
 // not parse back to the changed trees.
 func (f *File) Render() ([]byte, error) {
+	out, _, err := f.RenderParsed()
+	return out, err
+}
+
+// RenderParsed is Render that also hands out the documents of the output as
+// Render parsed them to verify it: one node per document, in file order, as
+// Docs returns them (a null scalar for an empty document). A caller that
+// examines the output again (to evaluate it once more) uses them instead of
+// parsing the same bytes a second time. They are the parse of the output,
+// checked as Parse checks a file (duplicate keys, nesting, alias bombs), not
+// the caller's trees: their positions are into the output, and they are
+// read-only.
+func (f *File) RenderParsed() ([]byte, []*yaml.RNode, error) {
 	r := &renderer{f: f, t: f.txt}
 	for i, d := range f.docs {
 		if err := normalize(d.root, 0); err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
+			return nil, nil, fmt.Errorf("document %d: %w", i+1, err)
 		}
 		r.doc = d
 		if r.unchanged(d.pristine.Content[0], d.root) {
 			continue
 		}
 		if err := r.diffNode(d.pristine.Content[0], d.root, ctx{kind: ctxRoot, json: d.style.json}); err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
+			return nil, nil, fmt.Errorf("document %d: %w", i+1, err)
 		}
 	}
 	if len(r.edits) == 0 {
-		return f.src, nil
+		// The output is the input: its parse is the pristine trees.
+		docs := make([]*yaml.RNode, len(f.docs))
+		for i, d := range f.docs {
+			docs[i] = yaml.NewRNode(d.pristine.Content[0])
+		}
+		return f.src, docs, nil
 	}
 	out, err := applyEdits(f.raw, r.edits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(f.raw) != len(f.src) {
 		out = bytes.TrimSuffix(out, []byte(f.nl))
 	}
-	if err := f.verify(out); err != nil {
-		return nil, fmt.Errorf("refusing to write the edited file: %w", err)
+	got, err := f.verify(out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("refusing to write the edited file: %w", err)
 	}
-	return out, nil
+	docs := make([]*yaml.RNode, len(got))
+	for i, d := range got {
+		docs[i] = yaml.NewRNode(d.Content[0])
+	}
+	return out, docs, nil
 }
 
-// verify parses out and checks that it holds exactly the caller's trees.
-func (f *File) verify(out []byte) error {
+// verify parses out and checks that it holds exactly the caller's trees. It
+// returns the parsed documents.
+func (f *File) verify(out []byte) ([]*yaml.Node, error) {
 	got, err := decodeDocs(out)
 	if err != nil {
-		return fmt.Errorf("the result does not parse: %w", err)
+		return nil, fmt.Errorf("the result does not parse: %w", err)
 	}
 	if len(got) != len(f.docs) {
-		return fmt.Errorf("the result has %d documents, want %d", len(got), len(f.docs))
+		return nil, fmt.Errorf("the result has %d documents, want %d", len(got), len(f.docs))
 	}
 	for i := range f.docs {
 		if err := sameTree(got[i].Content[0], f.docs[i].root, "$"); err != nil {
-			return fmt.Errorf("document %d: %w", i+1, err)
+			return nil, fmt.Errorf("document %d: %w", i+1, err)
 		}
 	}
-	return nil
+	return got, nil
 }
 
 // SyntaxError is a file that could not be parsed.
@@ -211,27 +235,80 @@ func (e *SyntaxError) Error() string {
 	return e.Msg
 }
 
-// copyTree deep-copies n, keeping aliases pointing into the copy and
-// recording for every copied node the pristine node it came from.
-func copyTree(n *yaml.Node, memo, origin map[*yaml.Node]*yaml.Node) *yaml.Node {
+// copyTree deep-copies n, keeping aliases pointing into the copy, and
+// returns the copy with, for every copied node, the pristine node it came
+// from. The copies (and their Content slices) are allocated in two blocks,
+// sized by a first walk: a parsed document is a tree along Content, so only
+// anchored nodes need remembering, for the aliases that point at them. The
+// Content slices are capped, so a caller appending to one (kyaml does) gets a
+// new array rather than overwriting its neighbour's.
+func copyTree(n *yaml.Node) (*yaml.Node, map[*yaml.Node]*yaml.Node) {
+	nodes, edges := countTree(n)
+	c := &copier{
+		nodes:   make([]yaml.Node, 0, nodes),
+		content: make([]*yaml.Node, 0, edges),
+		origin:  make(map[*yaml.Node]*yaml.Node, nodes),
+		anchors: map[*yaml.Node]*yaml.Node{},
+	}
+	return c.copy(n), c.origin
+}
+
+// countTree counts the nodes and Content entries under n (validate has
+// bounded its depth).
+func countTree(n *yaml.Node) (nodes, edges int) {
+	if n == nil {
+		return 0, 0
+	}
+	nodes, edges = 1, len(n.Content)
+	for _, ch := range n.Content {
+		a, b := countTree(ch)
+		nodes += a
+		edges += b
+	}
+	return nodes, edges
+}
+
+type copier struct {
+	nodes   []yaml.Node
+	content []*yaml.Node
+	origin  map[*yaml.Node]*yaml.Node
+	anchors map[*yaml.Node]*yaml.Node // anchored pristine node -> its copy
+}
+
+func (cp *copier) copy(n *yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
-	if c, ok := memo[n]; ok {
+	if c, ok := cp.anchors[n]; ok {
 		return c
 	}
-	c := &yaml.Node{}
-	*c = *n
-	memo[n] = c
-	origin[c] = n
+	var c *yaml.Node
+	if len(cp.nodes) < cap(cp.nodes) {
+		cp.nodes = append(cp.nodes, *n)
+		c = &cp.nodes[len(cp.nodes)-1]
+	} else {
+		c = &yaml.Node{}
+		*c = *n
+	}
+	cp.origin[c] = n
+	if n.Anchor != "" {
+		cp.anchors[n] = c
+	}
 	if n.Content != nil {
-		c.Content = make([]*yaml.Node, len(n.Content))
+		k := len(n.Content)
+		if len(cp.content)+k <= cap(cp.content) {
+			start := len(cp.content)
+			cp.content = cp.content[:start+k]
+			c.Content = cp.content[start : start+k : start+k]
+		} else {
+			c.Content = make([]*yaml.Node, k)
+		}
 		for i, ch := range n.Content {
-			c.Content[i] = copyTree(ch, memo, origin)
+			c.Content[i] = cp.copy(ch)
 		}
 	}
 	if n.Alias != nil {
-		if a, ok := memo[n.Alias]; ok {
+		if a, ok := cp.anchors[n.Alias]; ok {
 			c.Alias = a
 		}
 	}

@@ -84,6 +84,12 @@ var goldenCases = []goldenCase{
 		set(t, sc, "allowPrivilegeEscalation", "false")
 		set(t, c, "imagePullPolicy", "Always")
 	}},
+	{name: "commented_out", mutate: func(t *testing.T, d []*yaml.RNode) {
+		// Commented-out fields of the container, even across a blank line,
+		// stay with the container: the pod's new key goes after them.
+		spec := lookup(t, d[0], "spec")
+		setYAML(t, spec, "securityContext", "runAsNonRoot: true\n")
+	}},
 	{name: "key_order", mutate: func(t *testing.T, d []*yaml.RNode) {
 		// Insert securityContext right after image, as a person would.
 		c := lookup(t, d[0], "spec", "containers", "[name=web]")

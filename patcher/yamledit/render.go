@@ -888,19 +888,24 @@ func (r *renderer) headCommentStart(ls int) int {
 }
 
 // skipDeeperComments moves the line start ls down over comment lines
-// indented deeper than indent: they close the nested content of the entry
-// above, so new siblings go after them.
+// indented deeper than indent, and the blank lines between them: they close
+// the nested content of the entry above (often commented-out fields of it),
+// so new siblings go after them. Blank lines after the last such comment stay
+// below the new content.
 func (r *renderer) skipDeeperComments(ls, indent int) int {
-	for ls < len(r.t.src) {
-		le := r.t.lineEnd(ls)
-		line := string(r.t.src[ls:le])
+	end := ls
+	for cur := ls; cur < len(r.t.src); cur = r.t.nextLine(cur) {
+		line := string(r.t.src[cur:r.t.lineEnd(cur)])
 		trimmed := strings.TrimLeft(line, " ")
+		if strings.TrimSpace(trimmed) == "" {
+			continue
+		}
 		if !strings.HasPrefix(trimmed, "#") || len(line)-len(trimmed) <= indent {
 			break
 		}
-		ls = r.t.nextLine(ls)
+		end = r.t.nextLine(cur)
 	}
-	return ls
+	return end
 }
 
 // lostComments lists, as lines indented by indent, the comments of the

@@ -352,20 +352,30 @@ func (e *Engine) remaining(s *state, fails []failure, check bool) []Remaining {
 	return out
 }
 
-// Fix evaluates and fixes one file. See the package function Fix.
-func (e *Engine) Fix(path string, src []byte) (*FileResult, error) {
-	res := &FileResult{Path: path, Output: src, Workloads: []Workload{}}
-	p, err := e.load(path, src)
+// start loads and evaluates a file for Fix and Check. A skipped file comes
+// back with res.Skipped set and nothing else to do.
+func (e *Engine) start(path string, src []byte) (res *FileResult, p *parsed, states []*state, err error) {
+	res = &FileResult{Path: path, Output: src, Workloads: []Workload{}}
+	p, err = e.load(path, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if p.skipped != "" {
 		res.Skipped = p.skipped
-		return res, nil
+		return res, p, nil, nil
 	}
-	states, err := e.evaluate(path, p)
+	states, err = e.evaluate(path, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
+	}
+	return res, p, states, nil
+}
+
+// Fix evaluates and fixes one file. See the package function Fix.
+func (e *Engine) Fix(path string, src []byte) (*FileResult, error) {
+	res, p, states, err := e.start(path, src)
+	if err != nil || res.Skipped != "" {
+		return res, err
 	}
 	changed := false
 	for _, s := range states {
@@ -500,18 +510,9 @@ func remainingIDs(rs []Remaining) string {
 
 // Check evaluates one file without changing it. See the package function Check.
 func (e *Engine) Check(path string, src []byte) (*FileResult, error) {
-	res := &FileResult{Path: path, Output: src, Workloads: []Workload{}}
-	p, err := e.load(path, src)
-	if err != nil {
-		return nil, err
-	}
-	if p.skipped != "" {
-		res.Skipped = p.skipped
-		return res, nil
-	}
-	states, err := e.evaluate(path, p)
-	if err != nil {
-		return nil, err
+	res, p, states, err := e.start(path, src)
+	if err != nil || res.Skipped != "" {
+		return res, err
 	}
 	for _, s := range states {
 		if err := e.dryRun(s); err != nil {

@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -45,6 +46,10 @@ const (
 	DefaultListen      = ":8080"
 	DefaultSQLitePath  = "pss-bot.db"
 	DefaultWorkers     = 4
+
+	DefaultShutdownTimeout   = 30 * time.Second
+	DefaultJobTimeout        = 15 * time.Minute
+	DefaultRedeliverInterval = 10 * time.Minute
 )
 
 // Redacted replaces a secret wherever settings are shown.
@@ -85,6 +90,15 @@ type App struct {
 	Schedule string
 	// Workers is the size of serve's job worker pool.
 	Workers int
+	// ShutdownTimeout is how long, on SIGTERM, serve lets running jobs
+	// finish before cancelling them and handing them back to the queue.
+	ShutdownTimeout time.Duration
+	// JobTimeout is the longest a job may run before it is cancelled and
+	// retried.
+	JobTimeout time.Duration
+	// RedeliverInterval is how often serve looks up failed webhook
+	// deliveries and asks GitHub to redeliver them; 0 disables it.
+	RedeliverInterval time.Duration
 	// Installation restricts a sweep to one installation; 0 means all.
 	Installation int64
 	// Repos restricts a sweep to these owner/name repositories.
@@ -134,6 +148,9 @@ var settings = []setting{
 	{name: "sqlite-path", def: DefaultSQLitePath, serve: true, help: "SQLite file of the queue when database-url is empty"},
 	{name: "schedule", def: DefaultSchedule, serve: true, help: `sweep schedule: cron "min hour dom month dow", optional "CRON_TZ=Zone " prefix`},
 	{name: "workers", def: DefaultWorkers, serve: true, help: "job workers"},
+	{name: "shutdown-timeout", def: DefaultShutdownTimeout, serve: true, help: "on SIGTERM, how long running jobs may finish before they are cancelled and handed back to the queue"},
+	{name: "job-timeout", def: DefaultJobTimeout, serve: true, help: "longest a job may run before it is cancelled and retried"},
+	{name: "redeliver-interval", def: DefaultRedeliverInterval, serve: true, help: "how often failed webhook deliveries are looked up and redelivered (0 disables)"},
 	{name: "installation", def: int64(0), sweep: true, help: "sweep only this installation ID (0: all)"},
 	{name: "repo", def: []string(nil), sweep: true, help: "sweep only this repository, owner/name (repeatable)"},
 }
@@ -167,6 +184,8 @@ func RegisterAppFlags(fs *pflag.FlagSet, forServe bool) {
 			fs.Int64(s.name, d, help)
 		case bool:
 			fs.Bool(s.name, d, help)
+		case time.Duration:
+			fs.Duration(s.name, d, help)
 		case []string:
 			fs.StringArray(s.name, d, help)
 		default:
@@ -455,6 +474,36 @@ func (l *loader) list(name string) []string {
 	return out
 }
 
+// duration parses a Go duration ("90s", "15m", "1h30m") and checks it is
+// positive, or also 0 when zeroDisables. example is shown in the error.
+func (l *loader) duration(name string, example time.Duration, zeroDisables bool) time.Duration {
+	if d, ok := l.v.Get(name).(time.Duration); ok && (d > 0 || (d == 0 && zeroDisables)) {
+		return d
+	}
+	raw := l.str(name)
+	d, err := time.ParseDuration(raw)
+	switch {
+	case zeroDisables && (err != nil || d < 0):
+		l.fail(name, "must be a duration such as %s, or 0 to disable, got %q", shortDuration(example), raw)
+	case !zeroDisables && (err != nil || d <= 0):
+		l.fail(name, "must be a positive duration such as %s, got %q", shortDuration(example), raw)
+	}
+	return d
+}
+
+// shortDuration formats d as time.Duration.String does, without the zero
+// units it appends: 15m rather than 15m0s, 1h rather than 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 var repoNameRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$`)
 
 func (l *loader) validate(a *App, privateKey string, need Need) {
@@ -517,6 +566,9 @@ func (l *loader) validate(a *App, privateKey string, need Need) {
 	if a.Workers < 1 {
 		l.fail("workers", "must be at least 1, got %d", a.Workers)
 	}
+	a.ShutdownTimeout = l.duration("shutdown-timeout", DefaultShutdownTimeout, false)
+	a.JobTimeout = l.duration("job-timeout", DefaultJobTimeout, false)
+	a.RedeliverInterval = l.duration("redeliver-interval", DefaultRedeliverInterval, true)
 	if a.Installation < 0 {
 		l.fail("installation", "must be a positive installation ID, or 0 for all")
 	}
@@ -704,21 +756,24 @@ func (a *App) Redacted() map[string]any {
 		}
 	}
 	return map[string]any{
-		"github-url":     a.GitHubURL,
-		"app-id":         a.AppID,
-		"private-key":    secret(len(a.PrivateKey) > 0),
-		"concurrency":    a.Concurrency,
-		"log-level":      a.LogLevel,
-		"log-format":     a.LogFormat,
-		"dry-run":        a.DryRun,
-		"webhook-secret": secret(a.WebhookSecret != ""),
-		"listen":         a.Listen,
-		"database-url":   dbURL,
-		"sqlite-path":    a.SQLitePath,
-		"schedule":       a.Schedule,
-		"workers":        a.Workers,
-		"installation":   a.Installation,
-		"repo":           append([]string(nil), a.Repos...),
+		"github-url":         a.GitHubURL,
+		"app-id":             a.AppID,
+		"private-key":        secret(len(a.PrivateKey) > 0),
+		"concurrency":        a.Concurrency,
+		"log-level":          a.LogLevel,
+		"log-format":         a.LogFormat,
+		"dry-run":            a.DryRun,
+		"webhook-secret":     secret(a.WebhookSecret != ""),
+		"listen":             a.Listen,
+		"database-url":       dbURL,
+		"sqlite-path":        a.SQLitePath,
+		"schedule":           a.Schedule,
+		"workers":            a.Workers,
+		"shutdown-timeout":   shortDuration(a.ShutdownTimeout),
+		"job-timeout":        shortDuration(a.JobTimeout),
+		"redeliver-interval": shortDuration(a.RedeliverInterval),
+		"installation":       a.Installation,
+		"repo":               append([]string(nil), a.Repos...),
 	}
 }
 

@@ -11,12 +11,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -85,10 +87,12 @@ func TestLoadAppDefaults(t *testing.T) {
 	want := App{
 		GitHubURL: "https://api.github.com/", Concurrency: 4, LogLevel: "info", LogFormat: "text",
 		Listen: ":8080", SQLitePath: "pss-bot.db", Schedule: "CRON_TZ=UTC 0 3 * * *", Workers: 4,
+		ShutdownTimeout: 30 * time.Second, JobTimeout: 15 * time.Minute, RedeliverInterval: 10 * time.Minute,
 	}
 	if a.GitHubURL != want.GitHubURL || a.Concurrency != want.Concurrency || a.LogLevel != want.LogLevel ||
 		a.LogFormat != want.LogFormat || a.Listen != want.Listen || a.SQLitePath != want.SQLitePath ||
 		a.Schedule != want.Schedule || a.Workers != want.Workers || a.AppID != 0 || a.DryRun ||
+		a.ShutdownTimeout != want.ShutdownTimeout || a.JobTimeout != want.JobTimeout || a.RedeliverInterval != want.RedeliverInterval ||
 		a.PrivateKey != nil || a.WebhookSecret != "" || a.DatabaseURL != "" || a.Installation != 0 || len(a.Repos) != 0 {
 		t.Errorf("defaults:\n got %#v\nwant %#v", *a, want)
 	}
@@ -140,6 +144,10 @@ func TestLoadAppSettings(t *testing.T) {
 			return a.Schedule == "CRON_TZ=Europe/Paris 30 2 * * 1-5" && a.Cron().Location().String() == "Europe/Paris"
 		}},
 		{"workers", "16", true, func(a *App) bool { return a.Workers == 16 }},
+		{"shutdown-timeout", "45s", true, func(a *App) bool { return a.ShutdownTimeout == 45*time.Second }},
+		{"job-timeout", "1h30m", true, func(a *App) bool { return a.JobTimeout == 90*time.Minute }},
+		{"redeliver-interval", "90s", true, func(a *App) bool { return a.RedeliverInterval == 90*time.Second }},
+		{"redeliver-interval", "0", true, func(a *App) bool { return a.RedeliverInterval == 0 }},
 		{"installation", "42", false, func(a *App) bool { return a.Installation == 42 }},
 		{"repo", "acme/web", false, func(a *App) bool { return len(a.Repos) == 1 && a.Repos[0] == "acme/web" }},
 	}
@@ -161,6 +169,109 @@ func TestLoadAppSettings(t *testing.T) {
 					t.Errorf("%s=%q: unexpected result %v", tt.setting, tt.value, a)
 				}
 			})
+		}
+	}
+}
+
+// TestLoadAppDurations sets serve's durations through each source, and
+// checks that a bad value is refused with its setting and source named.
+func TestLoadAppDurations(t *testing.T) {
+	tests := []struct {
+		setting string
+		via     string // flag, env or file
+		value   string
+		want    time.Duration
+		err     string // the whole error when the value is refused
+	}{
+		{setting: "shutdown-timeout", via: "flag", value: "300ms", want: 300 * time.Millisecond},
+		{setting: "shutdown-timeout", via: "env", value: "2m", want: 2 * time.Minute},
+		{setting: "shutdown-timeout", via: "file", value: "1m30s", want: 90 * time.Second},
+		{setting: "shutdown-timeout", via: "env", value: "0",
+			err: `shutdown-timeout: must be a positive duration such as 30s, got "0" (from PSS_BOT_SHUTDOWN_TIMEOUT)`},
+		{setting: "shutdown-timeout", via: "flag", value: "-5s",
+			err: `shutdown-timeout: must be a positive duration such as 30s, got "-5s" (from flag --shutdown-timeout)`},
+		{setting: "shutdown-timeout", via: "file", value: "30",
+			err: `shutdown-timeout: must be a positive duration such as 30s, got "30" (from config file FILE)`},
+
+		{setting: "job-timeout", via: "flag", value: "45m", want: 45 * time.Minute},
+		{setting: "job-timeout", via: "env", value: "1h", want: time.Hour},
+		{setting: "job-timeout", via: "file", value: "20m", want: 20 * time.Minute},
+		{setting: "job-timeout", via: "env", value: "abc",
+			err: `job-timeout: must be a positive duration such as 15m, got "abc" (from PSS_BOT_JOB_TIMEOUT)`},
+		{setting: "job-timeout", via: "file", value: "0s",
+			err: `job-timeout: must be a positive duration such as 15m, got "0s" (from config file FILE)`},
+		{setting: "job-timeout", via: "flag", value: "0",
+			err: `job-timeout: must be a positive duration such as 15m, got "0s" (from flag --job-timeout)`},
+
+		{setting: "redeliver-interval", via: "flag", value: "0", want: 0},
+		{setting: "redeliver-interval", via: "env", value: "30m", want: 30 * time.Minute},
+		{setting: "redeliver-interval", via: "env", value: "0", want: 0},
+		{setting: "redeliver-interval", via: "file", value: "0", want: 0},
+		{setting: "redeliver-interval", via: "file", value: "5m", want: 5 * time.Minute},
+		{setting: "redeliver-interval", via: "env", value: "-1m",
+			err: `redeliver-interval: must be a duration such as 10m, or 0 to disable, got "-1m" (from PSS_BOT_REDELIVER_INTERVAL)`},
+		{setting: "redeliver-interval", via: "file", value: "often",
+			err: `redeliver-interval: must be a duration such as 10m, or 0 to disable, got "often" (from config file FILE)`},
+	}
+	field := map[string]func(*App) time.Duration{
+		"shutdown-timeout":   func(a *App) time.Duration { return a.ShutdownTimeout },
+		"job-timeout":        func(a *App) time.Duration { return a.JobTimeout },
+		"redeliver-interval": func(a *App) time.Duration { return a.RedeliverInterval },
+	}
+	for _, tt := range tests {
+		t.Run(tt.setting+"/"+tt.via+"/"+tt.value, func(t *testing.T) {
+			var args []string
+			env := map[string]string{}
+			wantErr := tt.err
+			switch tt.via {
+			case "flag":
+				args = []string{"--" + tt.setting + "=" + tt.value}
+			case "env":
+				env[EnvName(tt.setting)] = tt.value
+			case "file":
+				file := writeFile(t, "pss-bot.yaml", tt.setting+": "+tt.value+"\n")
+				args = []string{"--config", file}
+				wantErr = strings.ReplaceAll(wantErr, "FILE", file)
+			}
+			a, err := load(t, true, args, env, 0)
+			if wantErr != "" {
+				if err == nil || err.Error() != wantErr {
+					t.Fatalf("err = %v\nwant %s", err, wantErr)
+				}
+				var se *SettingError
+				if !errors.As(err, &se) || se.Setting != tt.setting {
+					t.Errorf("err %T is not a *SettingError for %s", err, tt.setting)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := field[tt.setting](a); got != tt.want {
+				t.Errorf("%s = %v, want %v", tt.setting, got, tt.want)
+			}
+			if got, want := a.Redacted()[tt.setting], shortDuration(tt.want); got != want {
+				t.Errorf("Redacted()[%q] = %v, want %v", tt.setting, got, want)
+			}
+		})
+	}
+
+	// A value pflag cannot parse never reaches LoadApp: the flag is refused.
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	RegisterAppFlags(fs, true)
+	if err := fs.Parse([]string{"--job-timeout", "abc"}); err == nil || !strings.Contains(err.Error(), "job-timeout") {
+		t.Errorf("--job-timeout abc: parse err = %v", err)
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 300 * time.Millisecond: "300ms", 30 * time.Second: "30s", 15 * time.Minute: "15m",
+		90 * time.Second: "1m30s", time.Hour: "1h", 90 * time.Minute: "1h30m", time.Hour + time.Second: "1h0m1s",
+	} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
@@ -313,6 +424,7 @@ func TestLoadAppErrors(t *testing.T) {
 		{"schedule zone", true, map[string]string{"PSS_BOT_SCHEDULE": "CRON_TZ=Mars/Olympus 0 3 * * *"}, 0, `schedule: unknown time zone "Mars/Olympus"`},
 		{"schedule hour", true, map[string]string{"PSS_BOT_SCHEDULE": "0 24 * * *"}, 0, `schedule: hour "24": 24 is out of range 0-23`},
 		{"workers", true, map[string]string{"PSS_BOT_WORKERS": "0"}, 0, "workers: must be at least 1, got 0"},
+		{"job-timeout", true, map[string]string{"PSS_BOT_JOB_TIMEOUT": "abc"}, 0, `job-timeout: must be a positive duration such as 15m, got "abc" (from PSS_BOT_JOB_TIMEOUT)`},
 		{"installation", false, map[string]string{"PSS_BOT_INSTALLATION": "-1"}, 0, "installation: must be a positive installation ID"},
 		{"repo", false, map[string]string{"PSS_BOT_REPO": "just-a-name"}, 0, `repo: "just-a-name" is not owner/name`},
 	}
@@ -440,9 +552,16 @@ func TestRegisterAppFlags(t *testing.T) {
 			t.Errorf("--%s should be a sweep flag only", name)
 		}
 	}
-	for _, name := range []string{"webhook-secret", "listen", "database-url", "sqlite-path", "schedule", "workers"} {
+	for _, name := range []string{"webhook-secret", "listen", "database-url", "sqlite-path", "schedule", "workers",
+		"shutdown-timeout", "job-timeout", "redeliver-interval"} {
 		if serve.Lookup(name) == nil || sweep.Lookup(name) != nil {
 			t.Errorf("--%s should be a serve flag only", name)
+		}
+	}
+	// serve's duration flags keep their names and defaults.
+	for name, def := range map[string]string{"shutdown-timeout": "30s", "job-timeout": "15m0s", "redeliver-interval": "10m0s"} {
+		if f := serve.Lookup(name); f == nil || f.Value.Type() != "duration" || f.DefValue != def {
+			t.Errorf("--%s = %+v, want a duration flag with default %s", name, f, def)
 		}
 	}
 	if f := serve.Lookup("app-id"); !strings.Contains(f.Usage, "PSS_BOT_APP_ID") {

@@ -69,7 +69,8 @@ type serveHooks struct {
 
 // serve runs the server until ctx is done, then shuts down: stop accepting
 // deliveries, let running jobs finish for --shutdown-timeout, then cancel
-// them (River hands them back as retryable, to be run again).
+// them (River hands them back as retryable, to be run again). The durations
+// are settings of config.App: shutdown-timeout, job-timeout, redeliver-interval.
 func serve(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, hooks serveHooks) int {
 	fs := pflag.NewFlagSet("pss-bot serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,9 +79,6 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		fs.PrintDefaults()
 	}
 	config.RegisterAppFlags(fs, true)
-	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long running jobs may finish before they are cancelled and handed back to the queue")
-	jobTimeout := fs.Duration("job-timeout", 15*time.Minute, "longest a job may run before it is cancelled and retried")
-	redeliverEvery := fs.Duration("redeliver-interval", 10*time.Minute, "how often failed webhook deliveries are looked up and redelivered (0 disables)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return serveExitOK
@@ -120,15 +118,15 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	db := app.Database()
 	qopts := queue.Options{
 		Workers:        app.Workers,
-		JobTimeout:     *jobTimeout,
+		JobTimeout:     app.JobTimeout,
 		Schedule:       app.Cron(),
-		RedeliverEvery: *redeliverEvery,
+		RedeliverEvery: app.RedeliverInterval,
 		Sweeper:        sweeperAdapter{sweeper},
 		Deliveries:     sweeper.AppClient().Apps,
 		Metrics:        m,
 		Logger:         log,
 	}
-	if *redeliverEvery <= 0 {
+	if app.RedeliverInterval <= 0 {
 		qopts.RedeliverEvery = -1
 	}
 	if db.Driver == "postgres" {
@@ -188,7 +186,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	code := serveExitOK
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: no new deliveries; running jobs get a grace period", "grace", shutdownTimeout.String())
+		log.Info("shutting down: no new deliveries; running jobs get a grace period", "grace", app.ShutdownTimeout.String())
 	case err := <-served:
 		log.Error("HTTP server failed", "err", err)
 		code = serveExitError
@@ -200,7 +198,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	}
 	cancelHTTP()
 
-	graceCtx, cancelGrace := context.WithTimeout(context.Background(), *shutdownTimeout)
+	graceCtx, cancelGrace := context.WithTimeout(context.Background(), app.ShutdownTimeout)
 	err = q.Stop(graceCtx)
 	cancelGrace()
 	if err != nil {

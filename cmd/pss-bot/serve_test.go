@@ -659,6 +659,26 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	}
 }
 
+// TestServeRefusesBadDurations: serve's durations are settings like the
+// others, from the flag or the environment, each refused with its source.
+func TestServeRefusesBadDurations(t *testing.T) {
+	env := map[string]string{"PSS_BOT_JOB_TIMEOUT": "abc", "PSS_BOT_REDELIVER_INTERVAL": "-1m"}
+	var stderr syncBuffer
+	code := serve(context.Background(), []string{"--shutdown-timeout", "0"}, func(k string) string { return env[k] }, io.Discard, &stderr, serveHooks{})
+	if code != serveExitUsage {
+		t.Fatalf("serve with bad durations exited %d, want %d", code, serveExitUsage)
+	}
+	for _, want := range []string{
+		`shutdown-timeout: must be a positive duration such as 30s, got "0s" (from flag --shutdown-timeout)`,
+		`job-timeout: must be a positive duration such as 15m, got "abc" (from PSS_BOT_JOB_TIMEOUT)`,
+		`redeliver-interval: must be a duration such as 10m, or 0 to disable, got "-1m" (from PSS_BOT_REDELIVER_INTERVAL)`,
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
 func TestDeployManifestsPassRestricted(t *testing.T) {
 	if _, err := os.Stat("../../deploy"); err != nil {
 		t.Fatalf("deploy/: %v", err)

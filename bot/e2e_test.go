@@ -3,9 +3,11 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -845,5 +847,137 @@ func TestSweepFollowsRepositoryPaths(t *testing.T) {
 	h.assertBranchHolds(r, map[string]string{"deploy/api.yaml": apiYAML})
 	if body := h.onePR(r).Body; strings.Contains(body, "broken.yaml") || strings.Contains(body, "legacy") || strings.Contains(body, "other/") {
 		t.Errorf("the PR body names a file the paths leave out:\n%s", body)
+	}
+}
+
+func TestSweepRetriesTransientFailuresOfSafeRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.repo("app", map[string]string{"deploy/api.yaml": apiYAML})
+	h.gh.FailNext("GET", "/repos/acme/app", 502)
+	h.gh.FailNext("GET", "/repos/acme/app/git/ref/heads/main", 503)
+	o := h.sweep(r)
+	wantAction(t, o, bot.ActionOpened)
+	h.onePR(r)
+	h.assertBranchHolds(r, map[string]string{"deploy/api.yaml": apiYAML})
+	statuses := map[int]int{}
+	for _, req := range h.gh.Requests() {
+		if req.Method == "GET" && req.Path == "/repos/acme/app" {
+			statuses[req.Status]++
+		}
+	}
+	if statuses[502] != 1 || statuses[200] < 1 {
+		t.Errorf("GET /repos/acme/app answered %v, want one 502 then a success", statuses)
+	}
+	h.mu.Lock()
+	waits := fmt.Sprint(h.waits)
+	h.mu.Unlock()
+	if waits != "[1s 1s]" {
+		t.Errorf("waits %s, want [1s 1s] (one back-off per failed read, through the injected Sleep)", waits)
+	}
+}
+
+func TestSweepDoesNotRepeatAFailedPost(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.repo("app", map[string]string{"deploy/api.yaml": apiYAML})
+	h.gh.FailNext("POST", "/repos/acme/app/pulls", 502)
+	_, err := h.s.SweepAll(context.Background(), bot.Filter{})
+	if err == nil || !strings.Contains(err.Error(), "acme/app") {
+		t.Fatalf("error %v does not name acme/app", err)
+	}
+	if n := h.gh.Count("POST", "/repos/acme/app/pulls"); n != 1 {
+		t.Errorf("POST /pulls sent %d times, want 1 (a POST is never repeated)", n)
+	}
+	if len(h.gh.PullRequests(r)) != 0 {
+		t.Fatalf("a pull request exists after the failed POST: %+v", h.gh.PullRequests(r))
+	}
+	// The next sweep recovers: the branch is there already, the PR is opened once.
+	wantAction(t, h.sweep(r), bot.ActionOpened)
+	h.onePR(r)
+	h.assertBranchHolds(r, map[string]string{"deploy/api.yaml": apiYAML})
+}
+
+// reviewRequest changes the requested reviewers of PR number as a person
+// would (method POST adds, DELETE removes; GitHub also removes a reviewer
+// from the list once they have reviewed).
+func (h *harness) reviewRequest(r *fakegithub.Repo, number int, method string, logins ...string) {
+	h.t.Helper()
+	body := fmt.Sprintf(`{"reviewers":["%s"]}`, strings.Join(logins, `","`))
+	req, err := http.NewRequest(method, fmt.Sprintf("%srepos/%s/pulls/%d/requested_reviewers", h.gh.APIURL, r.FullName(), number), strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "token "+h.gh.Token(instID))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		h.t.Fatalf("%s requested_reviewers %v: %s", method, logins, resp.Status)
+	}
+}
+
+func sortedReviewers(pr fakegithub.Issue) string {
+	rs := slices.Clone(pr.Reviewers)
+	slices.Sort(rs)
+	return strings.Join(rs, ",")
+}
+
+func TestSweepRequestsReviewersAddedToTheConfiguration(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.repo("app", map[string]string{"deploy/api.yaml": apiYAML, config.RepoConfigPath: "reviewers: [alice]\n"})
+	wantAction(t, h.sweep(r), bot.ActionOpened)
+	pr := h.onePR(r)
+	if got := sortedReviewers(pr); got != "alice" {
+		t.Fatalf("reviewers %s, want alice", got)
+	}
+	// A person asks carol too; then the configuration adds bob.
+	h.reviewRequest(r, pr.Number, "POST", "carol")
+	r.Commit("main", "dev", "add bob", map[string]string{config.RepoConfigPath: "reviewers: [alice, bob]\n"})
+	h.gh.Reset()
+	o := h.sweep(r)
+	wantAction(t, o, bot.ActionUpdated)
+	var asked []string
+	for _, s := range o.Steps {
+		if strings.HasPrefix(s, "request reviews") {
+			asked = append(asked, s)
+		}
+	}
+	if want := fmt.Sprintf("request reviews on #%d from bob", pr.Number); len(asked) != 1 || asked[0] != want {
+		t.Errorf("review requests %q, want [%q] (alice is requested already)", asked, want)
+	}
+	if n := h.gh.Count("POST", "/repos/acme/app/pulls/*/requested_reviewers"); n != 1 {
+		t.Errorf("%d review requests, want 1", n)
+	}
+	if n := h.gh.Count("DELETE", "/repos/acme/app/pulls/*/requested_reviewers"); n != 0 {
+		t.Errorf("%d review requests removed, want 0", n)
+	}
+	if got := sortedReviewers(h.onePR(r)); got != "alice,bob,carol" {
+		t.Errorf("reviewers %s, want alice,bob,carol (carol, added by a person, kept)", got)
+	}
+
+	// Every configured reviewer is asked: the PR is current.
+	h.gh.Reset()
+	wantAction(t, h.sweep(r), bot.ActionNone)
+	if n := h.gh.CountWrites(); n != 0 {
+		t.Errorf("writes on a current PR: %v", writes(h.gh))
+	}
+	if n := h.gh.CountClones(); n != 0 {
+		t.Errorf("%d clones on a current PR", n)
+	}
+
+	// alice reviews, so GitHub drops her from the requested reviewers: she
+	// was asked once and is not asked again.
+	h.reviewRequest(r, pr.Number, "DELETE", "alice")
+	h.gh.Reset()
+	wantAction(t, h.sweep(r), bot.ActionNone)
+	if n := h.gh.CountWrites(); n != 0 {
+		t.Errorf("writes after a reviewer left the requested list: %v", writes(h.gh))
+	}
+	if got := sortedReviewers(h.onePR(r)); got != "bob,carol" {
+		t.Errorf("reviewers %s, want bob,carol", got)
 	}
 }

@@ -42,6 +42,10 @@ type Meta struct {
 	Found     map[string]int `json:"found,omitempty"`
 	Fixed     map[string]int `json:"fixed,omitempty"`
 	Remaining map[string]int `json:"remaining,omitempty"`
+	// Reviewers lists the reviewers ("user" or "org/team") the bot has asked
+	// on this PR, so that a person who has reviewed since (and so left the
+	// PR's requested reviewers) is not asked again.
+	Reviewers []string `json:"reviewers,omitempty"`
 }
 
 // EncodeMeta renders m as the hidden HTML comment placed in the PR body.

@@ -3,6 +3,7 @@ package bot
 import (
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/pss-bot/pss-bot/patcher"
 )
@@ -105,6 +106,11 @@ type PRState struct {
 	Body    string
 	HeadSHA string
 	Labels  []string
+	// RequestedUsers and RequestedTeams are the reviews requested and not
+	// yet given: logins, and team slugs. GitHub drops a person from the list
+	// once they review.
+	RequestedUsers []string
+	RequestedTeams []string
 	// Meta is decoded from Body; HasMeta is false when the block is missing.
 	Meta    Meta
 	HasMeta bool
@@ -122,19 +128,22 @@ type RepoState struct {
 	Edited bool
 	// Labels are the labels the repository's configuration asks for.
 	Labels []string
+	// Reviewers are the reviewers the configuration asks for: "user" or
+	// "org/team".
+	Reviewers []string
 	// Engine is this build's EngineVersion.
 	Engine string
 }
 
 // Current reports whether the open PR is up to date without looking at the
 // repository's files: made by this engine from the current default-branch head, its branch
-// still at the bot's own commit, carrying the configured labels. A current PR needs
-// no clone and no write.
+// still at the bot's own commit, carrying the configured labels, with every
+// configured reviewer asked. A current PR needs no clone and no write.
 func (s RepoState) Current() bool {
 	o := s.Open
 	return o != nil && o.HasMeta && !s.Edited && o.Meta.Engine == s.Engine &&
 		o.Meta.Base == s.BaseSHA && o.Meta.Head != "" && o.HeadSHA == o.Meta.Head &&
-		len(MissingLabels(o.Labels, s.Labels)) == 0
+		len(MissingLabels(o.Labels, s.Labels)) == 0 && len(MissingReviewers(o, s.Reviewers)) == 0
 }
 
 // RefusedWithoutClone reports whether the newest declined proposal was made
@@ -218,6 +227,12 @@ func Decide(s RepoState, p *Proposal) Plan {
 	found, fixed, remaining := p.Counts()
 	refused := s.Refused()
 	meta := Meta{V: MetaVersion, Hash: p.Hash, Base: s.BaseSHA, Engine: s.Engine, Refused: refused, Found: found, Fixed: fixed, Remaining: remaining}
+	// Once the plan is carried out, every configured reviewer has been asked.
+	var asked []string
+	if s.Open != nil && s.Open.HasMeta {
+		asked = s.Open.Meta.Reviewers
+	}
+	meta.Reviewers = AskedReviewers(asked, s.Reviewers)
 	var declined []int
 	for _, d := range s.Declined {
 		declined = append(declined, d.Number)
@@ -246,4 +261,62 @@ func MissingLabels(have, want []string) []string {
 		}
 	}
 	return out
+}
+
+// MissingReviewers returns the configured reviewers ("user" or "org/team")
+// to request on the open PR: those neither requested now nor asked by the
+// bot before (as its metadata records). Someone who has reviewed is no
+// longer "requested" on GitHub, and someone whose request a person removed
+// was asked: neither is asked again. Reviewers a person added are never
+// touched: the bot only adds.
+func MissingReviewers(o *PRState, want []string) []string {
+	var asked []string
+	if o.HasMeta {
+		asked = o.Meta.Reviewers
+	}
+	var out []string
+	for _, r := range want {
+		_, team, isTeam := strings.Cut(r, "/")
+		requested := o.RequestedUsers
+		name := r
+		if isTeam {
+			requested, name = o.RequestedTeams, team
+		}
+		if containsFold(requested, name) || containsFold(asked, r) || containsFold(out, r) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// AskedReviewers is the record of reviewers asked after asking want: the
+// union of both, sorted, without duplicates (GitHub logins and slugs are
+// case-insensitive).
+func AskedReviewers(asked, want []string) []string {
+	var out []string
+	for _, r := range append(slices.Clone(asked), want...) {
+		if !containsFold(out, r) {
+			out = append(out, r)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
+// splitReviewers splits "user" and "org/team" reviewers into the users and
+// the team slugs of a review request.
+func splitReviewers(rs []string) (users, teams []string) {
+	for _, r := range rs {
+		if _, team, ok := strings.Cut(r, "/"); ok {
+			teams = append(teams, team)
+		} else {
+			users = append(users, r)
+		}
+	}
+	return users, teams
 }

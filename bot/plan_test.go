@@ -155,6 +155,8 @@ func TestRepoStateCurrent(t *testing.T) {
 		{"no PR", RepoState{BaseSHA: "b"}, false},
 		{"no meta", RepoState{BaseSHA: "b", Open: &PRState{Open: true, HeadSHA: "c"}}, false},
 		{"another engine", RepoState{BaseSHA: "b", Engine: "v2", Open: openPR(m, "c")}, false},
+		{"reviewer requested", RepoState{BaseSHA: "b", Reviewers: []string{"alice"}, Open: &PRState{Open: true, HeadSHA: "c", Meta: m, HasMeta: true, RequestedUsers: []string{"alice"}}}, true},
+		{"reviewer never asked", RepoState{BaseSHA: "b", Reviewers: []string{"alice"}, Open: openPR(m, "c")}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.st.Current(); got != tt.want {
@@ -247,5 +249,47 @@ func TestParseCommands(t *testing.T) {
 	}
 	if r := UnknownCommandReply(c); !strings.HasPrefix(r, "> /pss frobnicate") || !strings.Contains(r, "`/pss help`") {
 		t.Errorf("unknown reply does not quote the command and list help:\n%s", r)
+	}
+}
+
+func TestMissingReviewers(t *testing.T) {
+	asked := Meta{Reviewers: []string{"alice", "acme/sre"}}
+	tests := []struct {
+		name string
+		pr   PRState
+		want []string
+		miss []string
+	}{
+		{"nothing configured", PRState{}, nil, nil},
+		{"all missing", PRState{}, []string{"alice", "acme/sre"}, []string{"alice", "acme/sre"}},
+		{"requested now, any case", PRState{RequestedUsers: []string{"Alice"}, RequestedTeams: []string{"SRE"}}, []string{"alice", "acme/sre", "bob"}, []string{"bob"}},
+		{"asked before (reviewed since)", PRState{Meta: asked, HasMeta: true}, []string{"alice", "acme/sre", "bob"}, []string{"bob"}},
+		{"team slug is not a user", PRState{RequestedUsers: []string{"sre"}}, []string{"acme/sre"}, []string{"acme/sre"}},
+		{"person's reviewers are not the bot's concern", PRState{RequestedUsers: []string{"carol"}}, []string{"bob", "bob"}, []string{"bob"}},
+	}
+	for _, tt := range tests {
+		if got := MissingReviewers(&tt.pr, tt.want); !reflect.DeepEqual(got, tt.miss) {
+			t.Errorf("%s: MissingReviewers = %v, want %v", tt.name, got, tt.miss)
+		}
+	}
+	if got := AskedReviewers([]string{"bob", "alice"}, []string{"Alice", "acme/sre"}); !reflect.DeepEqual(got, []string{"acme/sre", "alice", "bob"}) {
+		t.Errorf("AskedReviewers = %v", got)
+	}
+	if u, tm := splitReviewers([]string{"alice", "acme/sre"}); !reflect.DeepEqual(u, []string{"alice"}) || !reflect.DeepEqual(tm, []string{"sre"}) {
+		t.Errorf("splitReviewers = %v %v", u, tm)
+	}
+}
+
+func TestDecideRecordsAskedReviewers(t *testing.T) {
+	p := proposal("fixed")
+	open := Decide(RepoState{BaseSHA: "b", Reviewers: []string{"alice"}}, p)
+	if !open.OpenPR || !reflect.DeepEqual(open.Meta.Reviewers, []string{"alice"}) {
+		t.Fatalf("new PR meta reviewers %v (plan %+v)", open.Meta.Reviewers, open)
+	}
+	m := open.Meta
+	m.Head = "c"
+	sync := Decide(RepoState{BaseSHA: "b", Reviewers: []string{"bob"}, Open: openPR(m, "c")}, p)
+	if !reflect.DeepEqual(sync.Meta.Reviewers, []string{"alice", "bob"}) {
+		t.Errorf("synced PR meta reviewers %v, want [alice bob] (alice was asked)", sync.Meta.Reviewers)
 	}
 }

@@ -369,7 +369,7 @@ func (w *repoSweep) run(ctx context.Context) error {
 		return err
 	}
 
-	st, err := w.state(ctx, base, cfg.Labels)
+	st, err := w.state(ctx, base, cfg)
 	if err != nil {
 		return err
 	}
@@ -480,9 +480,9 @@ func (w *repoSweep) repoConfig(ctx context.Context, branch, base string) (*confi
 
 // state gathers the bot's pull requests: the open one, the declined ones,
 // and whether someone else pushed to the open one.
-func (w *repoSweep) state(ctx context.Context, base string, labels []string) (RepoState, error) {
+func (w *repoSweep) state(ctx context.Context, base string, cfg *config.Repo) (RepoState, error) {
 	ref := w.ref
-	st := RepoState{BaseSHA: base, Labels: labels, Engine: w.s.engine}
+	st := RepoState{BaseSHA: base, Labels: cfg.Labels, Reviewers: cfg.Reviewers, Engine: w.s.engine}
 	prs, err := w.gh.ListPulls(ctx, ref.Owner, ref.Name, Branch)
 	if err != nil {
 		return st, err
@@ -500,6 +500,12 @@ func (w *repoSweep) state(ctx context.Context, base string, labels []string) (Re
 		}
 		for _, l := range pr.Labels {
 			ps.Labels = append(ps.Labels, l.GetName())
+		}
+		for _, u := range pr.RequestedReviewers {
+			ps.RequestedUsers = append(ps.RequestedUsers, u.GetLogin())
+		}
+		for _, t := range pr.RequestedTeams {
+			ps.RequestedTeams = append(ps.RequestedTeams, t.GetSlug())
 		}
 		m, ok, err := ParseMeta(ps.Body)
 		if err != nil {
@@ -664,6 +670,26 @@ func (w *repoSweep) execute(ctx context.Context, st RepoState, plan Plan, prop *
 		return nil
 	}
 	o := st.Open
+	// Reviewers first: the body records them as asked, so a request that
+	// fails leaves them to the next sweep.
+	if missing := MissingReviewers(o, cfg.Reviewers); len(missing) > 0 {
+		users, teams := splitReviewers(missing)
+		err := w.gh.RequestReviewers(ctx, owner, name, o.Number, users, teams)
+		var ge *github.ErrorResponse
+		switch {
+		case errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusUnprocessableEntity:
+			// Refused (not a collaborator, a team of another
+			// organization): the configuration's problem, not a failed
+			// sweep; recorded as asked, so it is not retried every sweep.
+			w.log.Warn("could not request reviewers", "pr", o.Number, "reviewers", missing, "err", err.Error())
+			w.out.Steps = append(w.out.Steps, "reviewers not requested: "+err.Error())
+		case err != nil:
+			return err
+		}
+		if w.out.Action == ActionNone {
+			w.out.Action = ActionUpdated
+		}
+	}
 	edit := &github.PullRequest{}
 	changed := false
 	if o.Title != title {

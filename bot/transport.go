@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -33,12 +34,28 @@ import (
 // minute, as GitHub's documentation asks. Waits are capped by MaxWait; a
 // longer wait returns the response as it is, so the caller fails fast and
 // names the limit.
+//
+// It also retries transient failures (502, 503, 504, or a connection reset
+// or cut short) with a short exponential back-off, but only for requests
+// that are safe to repeat: GET, HEAD and OPTIONS, and PUT, PATCH and DELETE,
+// which on GitHub's REST API set a state (a ref, a pull request, an issue)
+// rather than add to it. A POST is never repeated: it may have been carried
+// out before the answer was lost, and a second one could open a second pull
+// request or post a comment twice.
 type RateLimitTransport struct {
 	Base http.RoundTripper
-	// MaxRetries bounds the retries of one request (default 5).
+	// MaxRetries bounds the rate-limit retries of one request (default 5).
 	MaxRetries int
-	// MaxWait caps one wait (default 15 minutes).
+	// MaxWait caps one rate-limit wait (default 15 minutes).
 	MaxWait time.Duration
+	// TransientAttempts bounds the attempts of a request that keeps failing
+	// transiently, the first included (default 3; 1 turns retries off).
+	TransientAttempts int
+	// TransientBackoff is the first wait after a transient failure, doubled
+	// on each further one (default 1 s) up to MaxTransientBackoff (default
+	// 8 s).
+	TransientBackoff    time.Duration
+	MaxTransientBackoff time.Duration
 	// Now and Sleep are the clock; tests make them instant.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -77,6 +94,8 @@ func (t *RateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if maxWait <= 0 {
 		maxWait = 15 * time.Minute
 	}
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	rateAttempt, transientAttempt := 0, 0
 	for attempt := 0; ; attempt++ {
 		r := req
 		if attempt > 0 {
@@ -84,16 +103,38 @@ func (t *RateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 			if req.Body != nil && req.Body != http.NoBody {
 				body, err := req.GetBody()
 				if err != nil {
-					return nil, fmt.Errorf("replaying %s %s after a rate limit: %w", req.Method, req.URL.Path, err)
+					return nil, fmt.Errorf("replaying %s %s: %w", req.Method, req.URL.Path, err)
 				}
 				r.Body = body
 			}
 		}
 		resp, err := base.RoundTrip(r)
+		if replayable && safeToRepeat(req) && transientAttempt+1 < t.transientAttempts() && isTransient(req, resp, err) {
+			wait := t.transientWait(transientAttempt)
+			transientAttempt++
+			if t.Log != nil {
+				var what string
+				if err != nil {
+					what = err.Error()
+				} else {
+					what = resp.Status
+				}
+				t.Log.Warn("transient GitHub failure, retrying", "method", req.Method, "path", req.URL.Path,
+					"failure", what, "wait", wait.String(), "attempt", transientAttempt)
+			}
+			if resp != nil {
+				io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+				resp.Body.Close()
+			}
+			if err := sleep(req.Context(), wait); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		wait, limited := rateLimitWait(resp, now(), attempt)
+		wait, limited := rateLimitWait(resp, now(), rateAttempt)
 		if !limited {
 			// The transport owns waiting: do not let go-github refuse the
 			// next request on its own because this one used the last unit
@@ -103,13 +144,13 @@ func (t *RateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 			}
 			return resp, nil
 		}
-		replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-		if attempt >= maxRetries || wait > maxWait || !replayable {
+		if rateAttempt >= maxRetries || wait > maxWait || !replayable {
 			return resp, nil
 		}
+		rateAttempt++
 		if t.Log != nil {
 			t.Log.Info("GitHub rate limit, waiting", "method", req.Method, "path", req.URL.Path,
-				"status", resp.StatusCode, "wait", wait.String(), "attempt", attempt+1)
+				"status", resp.StatusCode, "wait", wait.String(), "attempt", rateAttempt)
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
@@ -117,6 +158,58 @@ func (t *RateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 			return nil, err
 		}
 	}
+}
+
+func (t *RateLimitTransport) transientAttempts() int {
+	if t.TransientAttempts > 0 {
+		return t.TransientAttempts
+	}
+	return 3
+}
+
+// transientWait is the wait before retry number attempt+1: TransientBackoff
+// doubled attempt times, capped.
+func (t *RateLimitTransport) transientWait(attempt int) time.Duration {
+	first, limit := t.TransientBackoff, t.MaxTransientBackoff
+	if first <= 0 {
+		first = time.Second
+	}
+	if limit <= 0 {
+		limit = 8 * time.Second
+	}
+	return min(first<<min(attempt, 16), limit)
+}
+
+// safeToRepeat says whether sending req twice does no more than sending it
+// once. GitHub's PUT, PATCH and DELETE endpoints set a state (force-move a
+// ref, set a title or a state, replace labels, delete a branch: a second
+// delete answers 422, which the caller takes as "already gone"); a POST
+// creates something, and is never repeated.
+func safeToRepeat(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// isTransient says whether a request failed in a way that a later attempt
+// may not: a gateway error or an unavailable GitHub (502, 503, 504), or a
+// connection reset or closed before the answer. A cancelled or expired
+// context is not transient.
+func isTransient(req *http.Request, resp *http.Response, err error) bool {
+	if err != nil {
+		if req.Context().Err() != nil {
+			return false
+		}
+		return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+			errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	}
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // rateLimitWait says whether resp is a rate limit and how long to wait.

@@ -237,3 +237,138 @@ func TestReadOnlyTransport(t *testing.T) {
 		t.Errorf("%d requests reached the server, want 2", calls)
 	}
 }
+
+// flaky answers the first `fail` requests with status (or, with status 0,
+// cuts the connection without an answer), then 200.
+type flaky struct {
+	mu     sync.Mutex
+	fail   int
+	status int
+	calls  int
+	bodies []string
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.calls++
+	f.bodies = append(f.bodies, string(b))
+	n := f.calls
+	f.mu.Unlock()
+	if n <= f.fail {
+		if f.status == 0 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.WriteHeader(f.status)
+		io.WriteString(w, `{"message":"Server Error"}`)
+		return
+	}
+	fmt.Fprintf(w, "ok %s", b)
+}
+
+// seen returns the requests served so far and their bodies.
+func (f *flaky) seen() (int, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls, append([]string(nil), f.bodies...)
+}
+
+func TestRateLimitTransportRetriesTransientFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		method    string
+		fail      int
+		status    int
+		wantCalls int
+		wantWaits []time.Duration
+		wantCode  int // 0: a transport error
+	}{
+		{"GET after a 502", "GET", 1, 502, 2, []time.Duration{time.Second}, 200},
+		{"GET after 503 then 504", "GET", 2, 503, 3, []time.Duration{time.Second, 2 * time.Second}, 200},
+		{"HEAD after a 504", "HEAD", 1, 504, 2, []time.Duration{time.Second}, 200},
+		{"GET after a connection cut", "GET", 1, 0, 2, []time.Duration{time.Second}, 200},
+		{"PATCH of a ref after a 502", "PATCH", 1, 502, 2, []time.Duration{time.Second}, 200},
+		{"PUT after a 503", "PUT", 1, 503, 2, []time.Duration{time.Second}, 200},
+		{"DELETE after a 502", "DELETE", 1, 502, 2, []time.Duration{time.Second}, 200},
+		{"attempts are bounded", "GET", 100, 502, 3, []time.Duration{time.Second, 2 * time.Second}, 502},
+		{"a POST is never repeated", "POST", 1, 502, 1, nil, 502},
+		{"a POST is not repeated after a connection cut", "POST", 1, 0, 1, nil, 0},
+		{"500 is not transient", "GET", 1, 500, 1, nil, 500},
+		{"404 is not transient", "GET", 1, 404, 1, nil, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &flaky{fail: tt.fail, status: tt.status}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			var waits []time.Duration
+			rt := &RateLimitTransport{Base: &http.Transport{DisableKeepAlives: true},
+				Sleep: func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+			var body io.Reader
+			if tt.method != "GET" && tt.method != "HEAD" {
+				body = strings.NewReader(`{"sha":"x","force":true}`)
+			}
+			req, _ := http.NewRequest(tt.method, srv.URL+"/repos/o/r/git/refs/heads/b", body)
+			resp, err := rt.RoundTrip(req)
+			code := 0
+			if err == nil {
+				code = resp.StatusCode
+				resp.Body.Close()
+			}
+			calls, bodies := f.seen()
+			if code != tt.wantCode || calls != tt.wantCalls {
+				t.Fatalf("status %d (err %v) after %d calls, want %d after %d", code, err, calls, tt.wantCode, tt.wantCalls)
+			}
+			if fmt.Sprint(waits) != fmt.Sprint(tt.wantWaits) {
+				t.Errorf("waits %v, want %v", waits, tt.wantWaits)
+			}
+			if body != nil {
+				for i, b := range bodies {
+					if b != `{"sha":"x","force":true}` {
+						t.Errorf("attempt %d sent body %q", i+1, b)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRateLimitTransportTransientBackoffIsCapped(t *testing.T) {
+	f := &flaky{fail: 100, status: 503}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	var waits []time.Duration
+	rt := &RateLimitTransport{TransientAttempts: 6, MaxTransientBackoff: 5 * time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}
+	if calls, _ := f.seen(); resp.StatusCode != 503 || calls != 6 || fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Errorf("status %d after %d calls, waits %v; want 503 after 6, waits %v", resp.StatusCode, calls, waits, want)
+	}
+}
+
+func TestRateLimitTransportTransientWaitHonoursContext(t *testing.T) {
+	f := &flaky{fail: 1, status: 502}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	rt := &RateLimitTransport{TransientBackoff: time.Minute,
+		Sleep: func(ctx context.Context, d time.Duration) error { cancel(); return SleepContext(ctx, d) }}
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	start := time.Now()
+	if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if calls, _ := f.seen(); time.Since(start) > 5*time.Second || calls != 1 {
+		t.Errorf("cancelled wait: %d calls, %v", calls, time.Since(start))
+	}
+}

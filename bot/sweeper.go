@@ -560,7 +560,12 @@ func (w *repoSweep) propose(ctx context.Context, cloneURL, branch string, cfg *c
 		Match:   func(rel string) bool { return rel != config.RepoConfigPath && cfg.Matches(rel) },
 		SkipDir: cfg.SkipsDir,
 	})
-	opts := cfg.PatcherOptions()
+	// One engine for the whole repository: building the policy evaluator
+	// costs more than fixing a typical file.
+	eng, err := patcher.NewEngine(cfg.PatcherOptions())
+	if err != nil {
+		return nil, "", "", fmt.Errorf("engine: %w", err)
+	}
 	var results []*patcher.FileResult
 	var errs []patcher.Error
 	modes := map[string]string{}
@@ -574,7 +579,7 @@ func (w *repoSweep) propose(ctx context.Context, cloneURL, branch string, cfg *c
 	// its target, so the commit never replaces a link with a copy.
 	for _, f := range files {
 		rel := f.Rel
-		res, err := patcher.Fix(rel, f.Data, opts)
+		res, err := eng.Fix(rel, f.Data)
 		if err != nil {
 			var pe *patcher.Error
 			if errors.As(err, &pe) {

@@ -34,17 +34,17 @@ const (
 type localCommand struct {
 	name    string
 	outputs []string
-	// run is patcher.Fix or patcher.Check.
-	run   func(path string, src []byte, opts patcher.Options) (*patcher.FileResult, error)
+	// run is (*patcher.Engine).Fix or (*patcher.Engine).Check.
+	run   func(e *patcher.Engine, path string, src []byte) (*patcher.FileResult, error)
 	write bool
 }
 
 func fixCommand() localCommand {
-	return localCommand{name: "fix", outputs: []string{"text", "json"}, run: patcher.Fix, write: true}
+	return localCommand{name: "fix", outputs: []string{"text", "json"}, run: (*patcher.Engine).Fix, write: true}
 }
 
 func checkCommand() localCommand {
-	return localCommand{name: "check", outputs: []string{"text", "json", "sarif"}, run: patcher.Check}
+	return localCommand{name: "check", outputs: []string{"text", "json", "sarif"}, run: (*patcher.Engine).Check}
 }
 
 // runFix is `pss-bot fix`: it rewrites manifests in place, or prints the
@@ -200,10 +200,17 @@ func runLocal(cmd localCommand, args []string, stdout, stderr io.Writer) int {
 	}
 	files, problems := repo.Discover(fl.paths, repo.DiscoverOptions{Match: fl.match.Matches, SkipDir: fl.match.SkipsDir})
 
-	rep := &patcher.Report{Level: fl.opts.Level, Version: resolveVersion(fl.opts.Version)}
+	// One engine for every file: building the policy evaluator costs more
+	// than fixing a typical file.
+	eng, err := patcher.NewEngine(fl.opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "pss-bot %s: %v\n", cmd.name, err)
+		return exitError
+	}
+	rep := eng.NewReport()
 	var diffs strings.Builder
 	for _, f := range files {
-		res, err := runEngine(cmd, f, fl.opts)
+		res, err := runEngine(cmd, eng, f)
 		if err != nil {
 			rep.Errors = append(rep.Errors, asFileError(f.Path, err))
 			continue
@@ -251,13 +258,13 @@ func runLocal(cmd localCommand, args []string, stdout, stderr io.Writer) int {
 
 // runEngine runs the engine on one file. A panic in the engine becomes an
 // error for that file so that the other files are still processed.
-func runEngine(cmd localCommand, f repo.File, opts patcher.Options) (res *patcher.FileResult, err error) {
+func runEngine(cmd localCommand, eng *patcher.Engine, f repo.File) (res *patcher.FileResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("internal error, please report it: %v", r)
 		}
 	}()
-	res, err = cmd.run(f.Path, f.Data, opts)
+	res, err = cmd.run(eng, f.Path, f.Data)
 	if err == nil && res == nil {
 		err = errors.New("internal error: the engine returned no result")
 	}
@@ -382,26 +389,6 @@ func relativePaths(rep *patcher.Report) *patcher.Report {
 		out.Errors[i].Path = rel(out.Errors[i].Path)
 	}
 	return &out
-}
-
-// resolveVersion names the policy version evaluated: "latest" is the version
-// of k8s.io/pod-security-admission built in (v0.37.x is Kubernetes v1.37).
-func resolveVersion(v string) string {
-	if v != "latest" {
-		return v
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range info.Deps {
-			if d.Path != "k8s.io/pod-security-admission" {
-				continue
-			}
-			var minor, patch int
-			if _, err := fmt.Sscanf(d.Version, "v0.%d.%d", &minor, &patch); err == nil {
-				return fmt.Sprintf("v1.%d", minor)
-			}
-		}
-	}
-	return v
 }
 
 // toolVersion is pss-bot's module version without its "v" (SARIF wants a

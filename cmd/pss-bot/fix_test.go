@@ -776,13 +776,10 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func TestResolveVersion(t *testing.T) {
-	if got := resolveVersion("v1.25"); got != "v1.25" {
-		t.Errorf("resolveVersion(v1.25) = %q", got)
-	}
-	// The test binary carries the module's build information: latest is
-	// the version of k8s.io/pod-security-admission in go.mod (v0.N.x is
-	// Kubernetes v1.N).
+// TestReportVersion checks the version the report names: "latest" is the
+// version of k8s.io/pod-security-admission in go.mod (v0.N.x is Kubernetes
+// v1.N); an explicit version is reported as given.
+func TestReportVersion(t *testing.T) {
 	gomod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
@@ -796,8 +793,22 @@ func TestResolveVersion(t *testing.T) {
 			}
 		}
 	}
-	if want := fmt.Sprintf("v1.%d", minor); minor == 0 || resolveVersion("latest") != want {
-		t.Errorf("resolveVersion(latest) = %q, want %s", resolveVersion("latest"), want)
+	if minor == 0 {
+		t.Fatal("k8s.io/pod-security-admission not found in go.mod")
+	}
+	for _, tc := range []struct{ flag, want string }{
+		{"latest", fmt.Sprintf("v1.%d", minor)},
+		{"v1.25", "v1.25"},
+	} {
+		var stdout, stderr bytes.Buffer
+		run([]string{"check", "--output", "json", "--version", tc.flag, filepath.Join("..", "..", "testdata", "example")}, &stdout, &stderr)
+		var rep struct{ Version string }
+		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+			t.Fatalf("--version %s: %v\n%s", tc.flag, err, stderr.String())
+		}
+		if rep.Version != tc.want {
+			t.Errorf("--version %s: report names %q, want %q", tc.flag, rep.Version, tc.want)
+		}
 	}
 }
 
